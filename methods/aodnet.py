@@ -1,0 +1,46 @@
+"""AOD-Net (Li, Peng, Wang, Xu, Feng, ICCV 2017): the five-conv All-in-One Dehazing Network.
+
+Layer names e_conv1..e_conv5 follow the widely used PyTorch port (MayankSingal/
+PyTorch-Image-Dehazing, net.py), so its `dehazer.pth` loads unchanged; 1,761 parameters.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import NeuralMethod
+from .registry import register_method
+
+
+class AODNet(nn.Module):
+    """K(x) from five convs with multi-scale concatenations, then J = ReLU(K*x - K + 1)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.e_conv1 = nn.Conv2d(3, 3, kernel_size=1, bias=True)
+        self.e_conv2 = nn.Conv2d(3, 3, kernel_size=3, padding=1, bias=True)
+        self.e_conv3 = nn.Conv2d(6, 3, kernel_size=5, padding=2, bias=True)
+        self.e_conv4 = nn.Conv2d(6, 3, kernel_size=7, padding=3, bias=True)
+        self.e_conv5 = nn.Conv2d(12, 3, kernel_size=3, padding=1, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x1 = F.relu(self.e_conv1(x))
+        x2 = F.relu(self.e_conv2(x1))
+        x3 = F.relu(self.e_conv3(torch.cat((x1, x2), dim=1)))
+        x4 = F.relu(self.e_conv4(torch.cat((x2, x3), dim=1)))
+        k = F.relu(self.e_conv5(torch.cat((x1, x2, x3, x4), dim=1)))
+        return F.relu(k * x - k + 1.0)
+
+
+@register_method
+class AODNetMethod(NeuralMethod):
+    """AOD-Net on [0,1] RGB; the output is clamped to [0,1] by `enhance`."""
+
+    name = "aodnet"
+    display_name = "AODNet"
+    citation = "Li et al., AOD-Net: All-in-One Dehazing Network, ICCV 2017"
+
+    def build_module(self) -> nn.Module:
+        return AODNet()

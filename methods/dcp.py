@@ -1,0 +1,69 @@
+"""Dark Channel Prior (He, Sun, Tang, CVPR 2009 / TPAMI 2011), with guided-filter refinement.
+
+Parameters follow the TPAMI paper: 15x15 patch, A from the brightest input pixel among the
+top 0.1% of the dark channel, omega 0.95, t0 0.1, and the transmission refined by the guided
+filter (He et al. 2013) on the grey image with radius 60 and eps 1e-4 (instead of soft matting).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import torch
+
+from .base import ClassicalMethod, Param
+from .filters import guided_filter_gray, min_filter, rgb_to_gray
+from .registry import register_method
+
+
+def _odd(v: int) -> bool:
+    return v >= 1 and v % 2 == 1
+
+
+def dark_channel(x: torch.Tensor, patch: int) -> torch.Tensor:
+    """min over RGB, then min over a patch x patch window: (N,3,H,W) -> (N,1,H,W)."""
+    return min_filter(x.amin(dim=1, keepdim=True), patch)
+
+
+def atmospheric_light_dcp(x: torch.Tensor, dark: torch.Tensor, top: float) -> torch.Tensor:
+    """Per image, the RGB of the brightest input pixel among the top `top` of the dark channel."""
+    n, _, height, width = x.shape
+    count = max(1, math.floor(height * width * top))
+    candidates = dark.reshape(n, -1).topk(count, dim=1).indices  # (N,count)
+    flat = x.reshape(n, 3, -1)
+    intensity = flat.sum(dim=1).gather(1, candidates)  # (N,count)
+    best = candidates.gather(1, intensity.argmax(dim=1, keepdim=True))  # (N,1)
+    return flat.gather(2, best.unsqueeze(1).expand(n, 3, 1)).view(n, 3, 1, 1)
+
+
+@register_method
+class DCP(ClassicalMethod):
+    """He et al.'s dark channel prior dehazing, batched in torch."""
+
+    name = "dcp"
+    display_name = "DCP"
+    citation = "He, Sun, Tang, Single Image Haze Removal Using Dark Channel Prior, TPAMI 2011"
+    params: ClassVar[dict[str, Param]] = {
+        "patch": Param(15, int, "dark channel patch size (odd)", _odd, "patch must be odd >= 1"),
+        "omega": Param(0.95, float, "haze kept for depth perception", lambda v: 0 < v <= 1),
+        "top": Param(0.001, float, "fraction of darkest-channel pixels for A", lambda v: 0 < v <= 1),
+        "t0": Param(0.1, float, "lower bound of the transmission", lambda v: 0 < v <= 1),
+        "radius": Param(60, int, "guided filter radius", lambda v: v >= 1),
+        "eps": Param(1e-4, float, "guided filter regulariser", lambda v: v > 0),
+        "refine": Param(True, bool, "refine t with the guided filter"),
+    }
+
+    def transmission(self, x: torch.Tensor, airlight: torch.Tensor) -> torch.Tensor:
+        """Coarse t = 1 - omega * dark(I/A), refined with the guided filter on grey(I)."""
+        v = self.values
+        coarse = 1.0 - v["omega"] * dark_channel(x / airlight.clamp(min=1e-6), v["patch"])
+        if not v["refine"]:
+            return coarse
+        return guided_filter_gray(rgb_to_gray(x), coarse, v["radius"], v["eps"])
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        v = self.values
+        airlight = atmospheric_light_dcp(x, dark_channel(x, v["patch"]), v["top"])
+        t = self.transmission(x, airlight).clamp(min=v["t0"])
+        return (x - airlight) / t + airlight

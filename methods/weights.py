@@ -1,0 +1,200 @@
+"""Safe checkpoint loading: weights_only by default, wrapper/prefix unwrapping, strict key checks.
+
+Every failure is a WeightsError whose message names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .errors import UnsafeWeightsError, WeightsError
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
+#: dict keys under which training scripts in the wild nest the state_dict
+WRAPPER_KEYS = ("state_dict", "model", "model_state_dict", "net", "network", "params", "params_ema")
+#: prefixes added by DataParallel/DistributedDataParallel and torch.compile
+STRIP_PREFIXES = ("module.", "_orig_mod.")
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """What was loaded: where from, its sha256, and whether it came with the package."""
+
+    path: str
+    sha256: str
+    source: str  # "shipped" | "user"
+    sidecar: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form for manifests."""
+        return asdict(self)
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
+    """torch.load on the CPU; refuses pickles that need arbitrary code unless `trust`."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"weights file not found: {path} (check the path)")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=not trust)
+    except pickle.UnpicklingError as exc:
+        if trust:
+            raise WeightsError(f"cannot unpickle {path}: {_first_line(exc)}") from None
+        reason = _first_line(exc).replace("Weights only load failed. ", "")
+        raise UnsafeWeightsError(
+            f"refusing to unpickle {path}: it needs full unpickling, which can run arbitrary code "
+            f"({reason[:160]}); if you trust the file, pass --trust-weights "
+            f"(or trust=True), or convert it once with `python -m benchmark convert-weights`"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise WeightsError(
+            f"cannot read weights file {path}: {_first_line(exc)[:200]} (is it a torch checkpoint?)"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def extract_state_dict(obj: Any) -> dict[str, torch.Tensor]:
+    """Find the tensors of a checkpoint: unwrap dict wrappers and whole models, strip prefixes."""
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    for _ in range(3):  # nested wrappers, e.g. {"model": {"state_dict": ...}}
+        if isinstance(obj, Mapping) and not _is_state_dict(obj):
+            inner = next((obj[k] for k in WRAPPER_KEYS if k in obj), None)
+            if inner is None:
+                break
+            obj = inner.state_dict() if isinstance(inner, nn.Module) else inner
+    if not isinstance(obj, Mapping) or not _is_state_dict(obj):
+        raise WeightsError(
+            "no state_dict found in the checkpoint (expected tensors, or a dict with one of "
+            f"{', '.join(WRAPPER_KEYS)})"
+        )
+    state = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    return strip_prefixes(state)
+
+
+def _is_state_dict(obj: Mapping) -> bool:
+    return bool(obj) and all(isinstance(v, torch.Tensor) for v in obj.values())
+
+
+def strip_prefixes(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Remove 'module.' / '_orig_mod.' prefixes (repeatedly, in any order)."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        changed = True
+        while changed:
+            changed = False
+            for prefix in STRIP_PREFIXES:
+                if key.startswith(prefix):
+                    key, changed = key[len(prefix) :], True
+        out[key] = value
+    return out
+
+
+def check_state_dict(module: nn.Module, state: Mapping[str, torch.Tensor], where: str) -> None:
+    """Raise a WeightsError naming missing/unexpected keys and shape mismatches."""
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {_few(missing)}")
+        if unexpected:
+            parts.append(f"unexpected keys {_few(unexpected)}")
+        if shapes:
+            parts.append(f"shape mismatch (file vs model) {_few(shapes)}")
+        raise WeightsError(
+            f"{where} does not fit this architecture: {'; '.join(parts)} "
+            "(is it for another method or variant?)"
+        )
+
+
+def _few(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return f"[{shown}{f', ... +{len(items) - limit} more' if len(items) > limit else ''}]"
+
+
+def load_weights_file(
+    module: nn.Module,
+    path: str | Path,
+    convert: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
+    trust: bool = False,
+    source: str = "user",
+    reader: Callable[[Path, bool], Any] | None = None,
+) -> WeightsInfo:
+    """Load `path` strictly into `module` (after unwrapping and `convert`); return its info.
+
+    `reader(path, trust)` replaces `read_checkpoint` for formats that need it (e.g. a pickled
+    whole model whose classes must be mapped while unpickling).
+    """
+    path = Path(path)
+    raw = (reader or read_checkpoint)(path, trust)
+    try:
+        state = extract_state_dict(raw)
+    except WeightsError as exc:
+        raise WeightsError(f"{path}: {exc}") from None
+    if convert is not None:
+        state = convert(state)
+    check_state_dict(module, state, str(path))
+    module.load_state_dict(state, strict=True)
+    return WeightsInfo(str(path), sha256_file(path), source, read_sidecar(path))
+
+
+def sidecar_path(weights_path: str | Path) -> Path:
+    """The JSON sidecar that describes a weights file the suite wrote."""
+    return Path(weights_path).with_suffix(".json")
+
+
+def read_sidecar(weights_path: str | Path) -> dict[str, Any] | None:
+    """The sidecar's contents, or None when there is none (e.g. the authors' files)."""
+    side = sidecar_path(weights_path)
+    if not side.is_file():
+        return None
+    try:
+        return json.loads(side.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+@cache
+def _shipped_index() -> dict[str, Path]:
+    index: dict[str, Path] = {}
+    for side in sorted(SHIPPED_DIR.glob("*.json")):
+        weights = side.with_suffix(".pth")
+        data = read_sidecar(weights)
+        if data and weights.is_file() and "spec" in data:
+            index[str(data["spec"])] = weights
+    return index
+
+
+def shipped_weights_for(spec: str) -> Path | None:
+    """The weights file shipped in the package for exactly this canonical spec, if any."""
+    return _shipped_index().get(spec)
