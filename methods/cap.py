@@ -63,8 +63,9 @@ class CAP(ClassicalMethod):
         "t1": Param(1.0, float, "upper bound of t", lambda v: 0 < v <= 1),
         "top": Param(0.001, float, "fraction of deepest pixels for A", lambda v: 0 < v <= 1),
         "candidates": Param(20, int, "A candidates with the largest norm", lambda v: v >= 1),
-        "noise": Param(0.0, float, f"depth noise sigma (release: {RELEASE_NOISE_SIGMA})",
-                       lambda v: v >= 0),
+        "noise": Param(
+            0.0, float, f"depth noise sigma (release: {RELEASE_NOISE_SIGMA})", lambda v: v >= 0
+        ),
         "seed": Param(0, int, "seed of the depth noise"),
     }
 
@@ -81,7 +82,9 @@ class CAP(ClassicalMethod):
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         v = self.values
         depth = self.depth(x)
-        airlight = atmospheric_light_cap(x, min_filter(depth, v["patch"]), v["top"], v["candidates"])
+        airlight = atmospheric_light_cap(
+            x, min_filter(depth, v["patch"]), v["top"], v["candidates"]
+        )
         refined = guided_filter_color(x, depth, v["radius"], v["eps"])
         t = torch.exp(-v["beta"] * refined).clamp(v["t0"], v["t1"])
         return (x - airlight) / t + airlight

@@ -96,12 +96,7 @@ def guided_filter_color(guide: torch.Tensor, src: torch.Tensor, r: int, eps: flo
     a_g = (c_r * inv_rg + c_g * inv_gg + c_b * inv_gb) / det
     a_b = (c_r * inv_rb + c_g * inv_gb + c_b * inv_bb) / det
     b = mean_p - a_r * mr - a_g * mg - a_b * mb
-    q = (
-        box_mean(a_r, r) * r_
-        + box_mean(a_g, r) * g_
-        + box_mean(a_b, r) * b_
-        + box_mean(b, r)
-    )
+    q = box_mean(a_r, r) * r_ + box_mean(a_g, r) * g_ + box_mean(a_b, r) * b_ + box_mean(b, r)
     return q.to(out_dtype)
 
 

@@ -32,7 +32,12 @@ PAPER_VALUES: dict[str, PaperValues] = {
         "CAP", 27.9454, 0.7169, 8140000, 1228, "classical: the paper's count is not learnable"
     ),
     "da-dehazing": PaperValues(
-        "DA_dehazing", 27.9394, 0.4151, 38720, 213355, "38,720 matches no sub-network of the release"
+        "DA_dehazing",
+        27.9394,
+        0.4151,
+        38720,
+        213355,
+        "38,720 matches no sub-network of the release",
     ),
     "dcp": PaperValues(
         "DCP", 28.3117, 0.7882, 5343040, 21829, "classical: the paper's count is not learnable"

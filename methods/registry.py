@@ -33,9 +33,12 @@ def register_method(cls: M) -> M:
     if not _NAME_RE.match(name or ""):
         raise ValueError(f"method name {name!r} must be lower-case letters, digits, '-', '_'")
     existing = _REGISTRY.get(name)
-    if existing is not None and existing is not cls:
-        if (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise ValueError(f"method name {name!r} is already registered by {existing!r}")
+    same = existing is None or (existing.__module__, existing.__qualname__) == (
+        cls.__module__,
+        cls.__qualname__,
+    )
+    if not same:
+        raise ValueError(f"method name {name!r} is already registered by {existing!r}")
     _REGISTRY[name] = cls
     return cls
 
@@ -115,7 +118,7 @@ def parse_values(cls: type[Method], raw: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, text in raw.items():
         if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             options = ", ".join(sorted(known)) or "none"
             raise SpecError(f"{cls.name} has no parameter {key!r}{hint} (parameters: {options})")

@@ -65,7 +65,7 @@ def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
             f"({reason[:160]}); if you trust the file, pass --trust-weights "
             f"(or trust=True), or convert it once with `python -m benchmark convert-weights`"
         ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+    except Exception as exc:  # torch raises many types for corrupt files; all mean 'unreadable'
         raise WeightsError(
             f"cannot read weights file {path}: {_first_line(exc)[:200]} (is it a torch checkpoint?)"
         ) from None

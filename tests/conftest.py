@@ -1,0 +1,33 @@
+"""Shared fixtures: where ../shared lives (tests that need it skip cleanly without it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+AOD_WEIGHTS = SHARED / "weights" / "aodnet_dehazer.pth"
+SHARED_DATA = SHARED / "data"
+
+torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+
+
+@pytest.fixture
+def aod_weights() -> Path:
+    """The public AOD-Net port weights from ../shared, or skip."""
+    if not AOD_WEIGHTS.is_file():
+        pytest.skip("../shared/weights/aodnet_dehazer.pth not present (only in the dev checkout)")
+    return AOD_WEIGHTS
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data, or skip."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data not present (only in the dev checkout)")
+    return SHARED_DATA
+
+
+requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

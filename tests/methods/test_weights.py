@@ -1,0 +1,74 @@
+"""Safe loading: unsafe pickles refused without executing, clear errors for bad files."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+
+import methods
+from methods.errors import UnsafeWeightsError, WeightsError
+from methods.weights import extract_state_dict, strip_prefixes
+
+
+class _TouchOnUnpickle:
+    """Unpickling this creates a marker file: it stands for any malicious checkpoint."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_unsafe_pickle_is_refused_and_nothing_executes(tmp_path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pth"
+    torch.save({"model": _TouchOnUnpickle(marker)}, path)
+    with pytest.raises(UnsafeWeightsError, match="--trust-weights") as info:
+        methods.get_method("aodnet", weights=path)
+    assert not marker.exists()
+    assert "\n" not in str(info.value)
+
+
+def test_raw_pickle_file_is_refused(tmp_path) -> None:
+    marker = tmp_path / "pwned2"
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(pickle.dumps(_TouchOnUnpickle(marker)))
+    with pytest.raises(UnsafeWeightsError):
+        methods.get_method("lnet-gie", weights=path)
+    assert not marker.exists()
+
+
+def test_missing_and_garbage_files(tmp_path) -> None:
+    with pytest.raises(WeightsError, match="not found"):
+        methods.get_method("aodnet", weights=tmp_path / "nope.pth")
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"this is not a checkpoint")
+    with pytest.raises(WeightsError, match=str(junk)):
+        methods.get_method("aodnet", weights=junk)
+
+
+def test_wrong_architecture_names_missing_and_unexpected_keys(tmp_path) -> None:
+    path = tmp_path / "lnet.pth"
+    torch.save(methods.get_method("lnet-gie", use_shipped=False).module.state_dict(), path)
+    with pytest.raises(WeightsError) as info:
+        methods.get_method("aodnet", weights=path)
+    text = str(info.value)
+    assert "missing keys" in text and "e_conv3.weight" in text and "shape mismatch" in text
+
+
+def test_unwrapping_rules() -> None:
+    t = torch.zeros(1)
+    assert extract_state_dict({"model": {"module.a": t}, "step": 3}) == {"a": t}
+    assert extract_state_dict({"net": {"state_dict": {"b": t}}}) == {"b": t}
+    assert strip_prefixes({"module._orig_mod.c": t}) == {"c": t}
+    with pytest.raises(WeightsError, match="no state_dict"):
+        extract_state_dict({"step": 3})
+
+
+def test_gpu_saved_file_loads_on_cpu(aod_weights) -> None:
+    m = methods.get_method("aodnet", weights=aod_weights, device="cpu")
+    assert all(p.device.type == "cpu" for p in m.module.parameters())
