@@ -1,0 +1,56 @@
+"""Paired hazy/clear data sets: the built-in synthetic endoscopy set and paired image folders.
+
+`open_dataset(None)` gives the synthetic set; `open_dataset("path/to/folder")` reads a folder.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from .base import SPLITS, DatasetError, PairedDataset, check_split, export
+from .folder import FolderDataset
+from .synthetic import SyntheticEndoscopyDataset
+
+SYNTHETIC_NAMES = ("synthetic", "synthetic-endoscopy")
+
+__all__ = [
+    "SPLITS",
+    "DatasetError",
+    "FolderDataset",
+    "PairedDataset",
+    "SyntheticEndoscopyDataset",
+    "check_split",
+    "export",
+    "open_dataset",
+]
+
+
+def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDataset:
+    """Instantiate `cls`, turning unknown option names into a one-line DatasetError."""
+    try:
+        inspect.signature(cls).bind(*args, **options)
+    except TypeError:
+        allowed = [p for p in inspect.signature(cls).parameters if p not in ("root",)]
+        bad = sorted(set(options) - set(allowed))
+        raise DatasetError(
+            f"option(s) {', '.join(bad) or '?'} do not apply to {cls.__name__}: "
+            f"use {', '.join(allowed) or 'none'}"
+        ) from None
+    return cls(*args, **options)
+
+
+def open_dataset(spec: str | Path | None, **options: Any) -> PairedDataset:
+    """None or "synthetic" -> the built-in synthetic set; an existing folder -> FolderDataset."""
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() in SYNTHETIC_NAMES):
+        return _construct(SyntheticEndoscopyDataset, **options)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _construct(FolderDataset, path, **options)
+    if path.exists():
+        raise DatasetError(f"data set {str(spec)!r} is a file: give a folder with hazy/ and clear/")
+    raise DatasetError(
+        f"unknown data set {str(spec)!r}: use 'synthetic' or an existing folder with "
+        "hazy/ and clear/ subfolders"
+    )
