@@ -4,7 +4,19 @@ Built-in methods register themselves on import; third-party ones through the ent
 `dehaze_bench.methods`. This package never imports `benchmark`.
 """
 
-from . import aodnet, cap, dcp, lnet_gie  # noqa: F401  (registration side effects)
+from . import (  # noqa: F401  (registration side effects)
+    aodnet,
+    c2pnet,
+    cap,
+    da_dehazing,
+    dcp,
+    ffanet,
+    gcanet,
+    griddehazenet,
+    identity,
+    lnet_gie,
+    msbdn_dff,
+)
 from .base import ClassicalMethod, Method, NeuralMethod, Param
 from .errors import MethodError, SpecError, UnknownMethodError, UnsafeWeightsError, WeightsError
 from .registry import (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -59,7 +60,7 @@ def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
     except pickle.UnpicklingError as exc:
         if trust:
             raise WeightsError(f"cannot unpickle {path}: {_first_line(exc)}") from None
-        reason = _first_line(exc).replace("Weights only load failed. ", "")
+        reason = _unsafe_reason(exc)
         raise UnsafeWeightsError(
             f"refusing to unpickle {path}: it needs full unpickling, which can run arbitrary code "
             f"({reason[:160]}); if you trust the file, pass --trust-weights "
@@ -69,6 +70,15 @@ def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
         raise WeightsError(
             f"cannot read weights file {path}: {_first_line(exc)[:200]} (is it a torch checkpoint?)"
         ) from None
+
+
+def _unsafe_reason(exc: BaseException) -> str:
+    """The informative line of torch's weights_only refusal (e.g. the unsupported global)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    for line in text.splitlines():
+        if "Unsupported global" in line or "Unsupported operand" in line:
+            return line.split(" Please use")[0].strip()
+    return _first_line(exc).replace("Weights only load failed. ", "")
 
 
 def _first_line(exc: BaseException) -> str:
