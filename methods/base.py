@@ -150,6 +150,8 @@ class Method:
             raise RuntimeError(
                 f"{self.name}: output shape {tuple(y.shape)} differs from input {tuple(x.shape)}"
             )
+        if not bool(torch.isfinite(y).all()):
+            raise FloatingPointError(f"{self.name}: output contains NaN or Inf")
         return y.clamp(0.0, 1.0)
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
