@@ -252,9 +252,11 @@ class NeuralMethod(Method):
 
     def not_ready_reason(self) -> str:
         """Why the method cannot be scored, with what to do about it."""
+        target = self.spec if ":" not in self.spec else f'"{self.spec}'
+        quote = "" if ":" not in self.spec else '"'
         return (
-            f"no weights: pass --weights {self.name}=PATH or train it "
-            f"(python -m benchmark train {self.spec})"
+            f"no weights: pass --weights {target}=PATH{quote} or train it "
+            f"(python -m benchmark train {quote}{self.spec}{quote})"
         )
 
     # --- weights ------------------------------------------------------------------------

@@ -11,7 +11,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 AOD_WEIGHTS = SHARED / "weights" / "aodnet_dehazer.pth"
 SHARED_DATA = SHARED / "data"
 
-torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+# one thread: 2-thread pools slow down ~10x on a shared, loaded 2-core machine (measured)
+torch.set_num_threads(1)
 
 
 @pytest.fixture

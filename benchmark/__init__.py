@@ -1,0 +1,1 @@
+"""dehaze-bench harness: data sets, metrics, profiling, runs, reports, training and checks."""

@@ -1,0 +1,5 @@
+"""`python -m benchmark ...` entry point."""
+
+from .cli import main
+
+raise SystemExit(main())

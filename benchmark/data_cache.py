@@ -1,0 +1,87 @@
+"""Images of one split, loaded once and shared by every method of a run.
+
+Pairs are kept as uint8 (a quarter of float32) and batched by size, so methods read from memory
+and the data pipeline is not the bottleneck for cheap methods. A pair that fails to load is
+remembered with its error, so every method records an error row for it instead of crashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .datasets import DatasetError, PairedDataset
+
+
+@dataclass
+class LoadedSplit:
+    """The ids of a split with their pairs (or load errors), groups and haze levels."""
+
+    ids: list[str]
+    groups: list[str]
+    hazy: list[np.ndarray | None]
+    clear: list[np.ndarray | None]
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def batches(self, batch_size: int) -> list[list[int]]:
+        """Consecutive indices of loadable images with equal sizes, at most batch_size each."""
+        out: list[list[int]] = []
+        current: list[int] = []
+        for index, image in enumerate(self.hazy):
+            if image is None:
+                continue
+            if current and (
+                len(current) >= batch_size or self.hazy[current[0]].shape != image.shape
+            ):
+                out.append(current)
+                current = []
+            current.append(index)
+        if current:
+            out.append(current)
+        return out
+
+    def tensors(
+        self, indices: Sequence[int], device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Float32 (N,3,H,W) hazy and clear tensors in [0,1] on `device`."""
+        hazy = np.stack([self.hazy[i] for i in indices])
+        clear = np.stack([self.clear[i] for i in indices])
+        return _to_float(hazy, device), _to_float(clear, device)
+
+    def common_size(self) -> tuple[int, int]:
+        """The most frequent (H, W) among loadable images (the profiling resolution)."""
+        sizes: dict[tuple[int, int], int] = {}
+        for image in self.hazy:
+            if image is not None:
+                key = (int(image.shape[0]), int(image.shape[1]))
+                sizes[key] = sizes.get(key, 0) + 1
+        if not sizes:
+            raise DatasetError("no image of the split could be loaded: see the errors above")
+        return max(sizes, key=lambda k: (sizes[k], k))
+
+
+def _to_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    tensor = torch.from_numpy(images).to(device)
+    return tensor.permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def load_split(dataset: PairedDataset, ids: Sequence[str]) -> LoadedSplit:
+    """Load every pair once (batched when the data set supports it), keeping load errors."""
+    ids = list(ids)
+    split = LoadedSplit(ids, [dataset.group(i) for i in ids], [None] * len(ids), [None] * len(ids))
+    try:
+        hazy, clear = dataset.load_many(ids)
+    except DatasetError:  # sizes differ or a file is bad: load one by one
+        for index, image_id in enumerate(ids):
+            try:
+                h, c = dataset.load_pair(image_id)
+            except DatasetError as exc:
+                split.errors[index] = str(exc)
+                continue
+            split.hazy[index], split.clear[index] = h, c
+    else:
+        split.hazy, split.clear = list(hazy), list(clear)
+    return split

@@ -1,0 +1,184 @@
+"""Figures of a run (matplotlib, PNG): quality bars with CIs, quality vs cost with the Pareto
+front, per-image PSNR distributions, and a qualitative grid in the style of the paper's Fig. 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from .results import RunStore
+
+DPI = 130
+CLASSICAL_X = 1.0  # where 0-parameter (classical) methods sit on the log axis
+
+
+def _label(row: pd.Series) -> str:
+    name = str(row.get("display_name") or row["spec"])
+    spec = str(row["spec"])
+    return name if ":" not in spec else f"{name}\n{spec.split(':', 1)[1]}"
+
+
+def _scored(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[summary["n_images"] > 0].reset_index(drop=True)
+
+
+def pareto_front(cost: np.ndarray, quality: np.ndarray) -> np.ndarray:
+    """Indices of points no other point beats on both lower cost and higher quality."""
+    order = np.lexsort((-quality, cost))
+    front, best = [], -np.inf
+    for i in order:
+        if quality[i] > best:
+            front.append(i)
+            best = quality[i]
+    return np.asarray(front, dtype=int)
+
+
+def quality_bars(summary: pd.DataFrame, path: Path) -> Path:
+    """PSNR and SSIM means with 95% bootstrap CI error bars."""
+    data = _scored(summary)
+    fig, axes = plt.subplots(1, 2, figsize=(max(7, 1.1 * len(data) + 3), 4.2))
+    for ax, metric, unit in ((axes[0], "psnr", "PSNR (dB)"), (axes[1], "ssim", "SSIM")):
+        mean = data[f"{metric}_mean"].to_numpy(float)
+        err = np.vstack(
+            [
+                mean - data[f"{metric}_ci_low"].to_numpy(float),
+                data[f"{metric}_ci_high"].to_numpy(float) - mean,
+            ]
+        )
+        x = np.arange(len(data))
+        ax.bar(x, mean, yerr=err, capsize=4, color="#4c72b0", alpha=0.85)
+        ax.set_xticks(x, [_label(r) for _, r in data.iterrows()], rotation=45, ha="right")
+        ax.set_ylabel(unit)
+        low = np.nanmin(data[f"{metric}_ci_low"]) if len(data) else 0
+        ax.set_ylim(bottom=max(0, low - (2 if metric == "psnr" else 0.05)))
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("PSNR, mean and 95% CI")
+    axes[1].set_title("SSIM, mean and 95% CI")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def quality_vs_cost(summary: pd.DataFrame, cost: str, path: Path) -> Path:
+    """PSNR against parameters (log x) or latency, Pareto front marked."""
+    data = _scored(summary)
+    if cost == "params":
+        x = data["params"].to_numpy(float)
+        x = np.where(x > 0, x, CLASSICAL_X)
+        xlabel = "learnable parameters (log; classical methods drawn at 1)"
+    else:
+        x = data["latency_median_ms"].to_numpy(float)
+        devices = ", ".join(sorted(set(data["device_name"].astype(str))))
+        xlabel = f"latency, median ms at batch 1 (log; {devices})"
+    y = data["psnr_mean"].to_numpy(float)
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    ax.scatter(x, y, s=40, color="#4c72b0", zorder=3)
+    for xi, yi, (_, row) in zip(x, y, data.iterrows(), strict=True):
+        ax.annotate(
+            _label(row).replace("\n", " "),
+            (xi, yi),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=8,
+        )
+    valid = np.isfinite(x) & np.isfinite(y)
+    if valid.any():
+        idx = np.flatnonzero(valid)[pareto_front(x[valid], y[valid])]
+        ax.step(x[idx], y[idx], where="post", color="#dd8452", lw=1.5, label="Pareto front")
+        ax.scatter(x[idx], y[idx], s=90, facecolors="none", edgecolors="#dd8452", zorder=4)
+        ax.legend(loc="lower right")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("PSNR (dB)")
+    ax.grid(alpha=0.3, which="both")
+    ax.set_title(f"Quality vs {'size' if cost == 'params' else 'latency'}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def psnr_distribution(store: RunStore, summary: pd.DataFrame, path: Path) -> Path:
+    """Per-image PSNR of each scored method as box plots."""
+    rows = store.per_image()
+    rows = rows[rows["status"] == "ok"]
+    data = _scored(summary)
+    values = [rows.loc[rows["spec"] == s, "psnr"].astype(float).to_numpy() for s in data["spec"]]
+    fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(data) + 3), 4.5))
+    if values:
+        ax.boxplot(values, showmeans=True, flierprops={"markersize": 2})
+        ax.set_xticks(
+            np.arange(1, len(data) + 1),
+            [_label(r) for _, r in data.iterrows()],
+            rotation=45,
+            ha="right",
+        )
+    ax.set_ylabel("PSNR per image (dB)")
+    ax.set_title("Per-image PSNR (box: quartiles, triangle: mean)")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path | None:
+    """Rows: the run's sample images (across haze levels); columns: hazy, methods, clear."""
+    from .runner import sample_path
+
+    samples = store.read_manifest().get("sample_images", []) if store.exists() else []
+    data = _scored(summary)
+    columns = [("_hazy", "Hazy input")]
+    columns += [
+        (s, _label(r).replace("\n", " "))
+        for s, (_, r) in zip(data["spec"], data.iterrows(), strict=True)
+    ]
+    columns += [("_clear", "Ground truth")]
+    if not samples:
+        return None
+    fig, axes = plt.subplots(
+        len(samples),
+        len(columns),
+        figsize=(1.6 * len(columns), 1.6 * len(samples) + 0.4),
+        squeeze=False,
+    )
+    for r, image_id in enumerate(samples):
+        for c, (spec, title) in enumerate(columns):
+            ax = axes[r][c]
+            ax.axis("off")
+            file = sample_path(store, spec, image_id)
+            if file.exists():
+                ax.imshow(np.asarray(Image.open(file).convert("RGB")))
+            if r == 0:
+                ax.set_title(title, fontsize=7)
+    fig.tight_layout(pad=0.2)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def make_figures(store: RunStore, summary: pd.DataFrame) -> dict[str, Path]:
+    """All figures of a run into its figures/ folder; returns name -> path."""
+    store.figures.mkdir(parents=True, exist_ok=True)
+    out = {
+        "quality_bars": quality_bars(summary, store.figures / "quality_bars.png"),
+        "psnr_vs_params": quality_vs_cost(summary, "params", store.figures / "psnr_vs_params.png"),
+        "psnr_vs_latency": quality_vs_cost(
+            summary, "latency", store.figures / "psnr_vs_latency.png"
+        ),
+        "psnr_distribution": psnr_distribution(
+            store, summary, store.figures / "psnr_distribution.png"
+        ),
+    }
+    grid = qualitative_grid(store, summary, store.figures / "qualitative_grid.png")
+    if grid is not None:
+        out["qualitative_grid"] = grid
+    return out

@@ -1,0 +1,191 @@
+"""A run directory that survives interruption: manifest, append-only CSV rows, resume.
+
+Rows are appended and flushed (fsync) as they are computed. On start-up a torn last line from a
+killed process is cut off, so a resumed run neither loses nor duplicates rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+PER_IMAGE_FIELDS = (
+    "spec",
+    "method",
+    "image_id",
+    "group",
+    "psnr",
+    "ssim",
+    "ciede2000",
+    "seconds",
+    "status",
+    "error",
+)
+METHOD_FIELDS = (
+    "spec",
+    "method",
+    "display_name",
+    "kind",
+    "status",
+    "reason",
+    "params",
+    "file_size_bytes",
+    "macs",
+    "latency_median_ms",
+    "latency_p90_ms",
+    "latency_repeats",
+    "latency_repeats_ms",
+    "peak_memory_bytes",
+    "eval_height",
+    "eval_width",
+    "device",
+    "device_name",
+    "weights_source",
+    "weights_sha256",
+)
+#: manifest keys that must agree for a run id to be resumed
+IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights")
+
+
+class RunConflictError(Exception):
+    """An existing run id was started with another data set, split or method list."""
+
+
+def repair_torn_tail(path: Path) -> None:
+    """Cut a partial last line (a write interrupted by kill -9 or power loss)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if data.endswith(b"\n"):
+            return
+        cut = data.rfind(b"\n") + 1
+        handle.truncate(cut)
+
+
+class CsvAppender:
+    """Appends dict rows to a CSV with a fixed header, flushing each batch to disk."""
+
+    def __init__(self, path: Path, fields: Iterable[str]) -> None:
+        self.path = path
+        repair_torn_tail(path)
+        new = not path.exists() or path.stat().st_size == 0
+        # a file written by an older version keeps its own header (new columns are dropped)
+        self.fields = tuple(fields) if new else _header(path)
+        self.handle = open(path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        self.writer = csv.DictWriter(self.handle, fieldnames=self.fields, extrasaction="ignore")
+        if new:
+            self.writer.writeheader()
+            self.flush()
+
+    def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Append rows and make them durable before returning."""
+        for row in rows:
+            self.writer.writerow(row)
+        self.flush()
+
+    def flush(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self) -> CsvAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RunStore:
+    """Files of one run: reports/runs/<run-id>/{manifest.json, per_image.csv, methods.csv}."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.manifest_path = self.root / "manifest.json"
+        self.per_image_path = self.root / "per_image.csv"
+        self.methods_path = self.root / "methods.csv"
+        self.figures = self.root / "figures"
+        self.samples = self.root / "samples"
+
+    # --- manifest -----------------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def read_manifest(self) -> dict[str, Any]:
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.manifest_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, self.manifest_path)
+
+    def check_identity(self, manifest: Mapping[str, Any]) -> None:
+        """Refuse to resume a run id that was started with other data or methods."""
+        old = self.read_manifest()
+        for key in IDENTITY_KEYS:
+            if old.get(key) != manifest.get(key):
+                raise RunConflictError(
+                    f"run id {self.root.name!r} exists with a different {key.replace('_', ' ')} "
+                    f"({_short(old.get(key))} vs now {_short(manifest.get(key))}): "
+                    "choose another --run-id or delete that run folder"
+                )
+
+    # --- rows ---------------------------------------------------------------------------
+    def per_image_writer(self) -> CsvAppender:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return CsvAppender(self.per_image_path, PER_IMAGE_FIELDS)
+
+    def methods_writer(self) -> CsvAppender:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return CsvAppender(self.methods_path, METHOD_FIELDS)
+
+    def per_image(self) -> pd.DataFrame:
+        """All per-image rows (first occurrence wins if a row was ever written twice)."""
+        frame = _read_csv(self.per_image_path, PER_IMAGE_FIELDS)
+        return frame.drop_duplicates(subset=["spec", "image_id"], keep="first").reset_index(
+            drop=True
+        )
+
+    def methods(self) -> pd.DataFrame:
+        """One row per method spec (the last written wins: a re-profile replaces the old)."""
+        frame = _read_csv(self.methods_path, METHOD_FIELDS)
+        return frame.drop_duplicates(subset=["spec"], keep="last").reset_index(drop=True)
+
+    def done_images(self, spec: str) -> set[str]:
+        """Image ids that already have a row for `spec`."""
+        frame = self.per_image()
+        return set(frame.loc[frame["spec"] == spec, "image_id"].astype(str))
+
+
+def _header(path: Path) -> tuple[str, ...]:
+    """The column names of an existing CSV file."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return tuple(next(csv.reader(handle), ()))
+
+
+def _read_csv(path: Path, fields: tuple[str, ...]) -> pd.DataFrame:
+    if not path.exists() or path.stat().st_size == 0:
+        return pd.DataFrame(columns=list(fields))
+    repair_torn_tail(path)
+    frame = pd.read_csv(
+        path, dtype={"image_id": str, "error": str, "reason": str, "latency_repeats_ms": str}
+    )
+    for field in fields:
+        if field not in frame.columns:
+            frame[field] = pd.NA
+    return frame
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,438 @@
+"""`benchmark run`: score and profile every method on one split, into a resumable run folder.
+
+Per method: the cost profile first (so the time a full scoring takes can be estimated and
+printed), then the quality pass (output clamped, 8-bit quantised, PSNR/SSIM/CIEDE2000 per
+image). Failures become rows; a method that fails on several consecutive images is skipped;
+the other methods go on.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+import methods
+from methods import Method, NeuralMethod
+
+from . import metrics
+from .data_cache import LoadedSplit, load_split
+from .datasets import PairedDataset, open_dataset
+from .environment import device_name, environment
+from .profiling import profile_method
+from .results import RunStore
+
+N_SAMPLES = 5
+SAMPLE_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
+FINAL_STATUSES = ("done", "skipped", "not scored", "failed")
+
+
+@dataclass
+class RunConfig:
+    """Everything `benchmark run` was asked to do."""
+
+    methods: Sequence[str] = ("all",)
+    data: str | None = None
+    split: str = "test"
+    device: str = "auto"
+    limit: int | None = None
+    run_id: str | None = None
+    out: Path = Path("reports")
+    batch_size: int = 8
+    weights: dict[str, str] = field(default_factory=dict)
+    trust_weights: bool = False
+    max_consecutive_failures: int = 3
+    latency_budget_s: float = 2.0
+    progress: bool = True
+    data_options: dict[str, Any] = field(default_factory=dict)
+    command: list[str] = field(default_factory=lambda: list(sys.argv))
+
+
+@dataclass
+class PlannedMethod:
+    """A method to run: the built instance, and whether the user named it explicitly."""
+
+    method: Method
+    explicit: bool
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced, for the summary and the exit code."""
+
+    run_dir: Path
+    complete: bool
+    problems: list[str]
+
+
+def split_method_args(items: Sequence[str]) -> list[str]:
+    """Split `--methods` values on commas, keeping `key=value` parts with their spec."""
+    specs: list[str] = []
+    for item in items:
+        depth = 0
+        parts, current = [], ""
+        for char in item:
+            depth += char == "["
+            depth -= char == "]"
+            if char == "," and depth == 0:
+                parts.append(current)
+                current = ""
+            else:
+                current += char
+        parts.append(current)
+        for part in (p.strip() for p in parts):
+            if not part:
+                continue
+            if specs and ":" not in part and "=" in part and ":" in specs[-1]:
+                specs[-1] += "," + part  # a further key=value of the previous spec
+            else:
+                specs.append(part)
+    return specs
+
+
+def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
+    """Build every requested method variant once (validating specs and weights up front)."""
+    explicit = True
+    requested: list[str] = []
+    for spec in split_method_args(config.methods):
+        if spec == "all":
+            explicit = False
+            requested.extend(methods.available_methods())
+        else:
+            requested.extend(methods.expand_spec(spec))
+    planned: list[PlannedMethod] = []
+    seen: set[str] = set()
+    for spec in requested:
+        canonical = methods.canonical_spec(spec)
+        if canonical in seen:
+            continue
+        seen.add(canonical)
+        name = methods.parse_spec(canonical)[0]
+        weights = config.weights.get(canonical, config.weights.get(name))
+        method = methods.get_method(
+            canonical, device=device, weights=weights, trust_weights=config.trust_weights
+        )
+        planned.append(PlannedMethod(method, explicit or weights is not None))
+    unknown = (
+        set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}
+    )
+    if unknown:
+        raise methods.SpecError(
+            f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
+        )
+    return planned
+
+
+def default_run_id(dataset: PairedDataset, split: str) -> str:
+    """A readable, unique run id: date-time plus data set and split."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', dataset.name)}-{split}"
+
+
+def choose_samples(split: LoadedSplit, haze_psnr: np.ndarray) -> list[str]:
+    """Five images across haze levels (quantiles of hazy-vs-clear PSNR), deterministically."""
+    valid = [i for i in range(len(split.ids)) if split.hazy[i] is not None]
+    if not valid:
+        return []
+    order = sorted(valid, key=lambda i: (haze_psnr[i], split.ids[i]))
+    used: set[int] = set()
+    for q in SAMPLE_QUANTILES[: min(N_SAMPLES, len(order))]:
+        target = q * (len(order) - 1)
+        free = [k for k in range(len(order)) if k not in used]
+        used.add(min(free, key=lambda k: (abs(k - target), k)))
+    return [split.ids[order[k]] for k in sorted(used)]
+
+
+def hazy_input_psnr(split: LoadedSplit, device: torch.device, batch_size: int) -> np.ndarray:
+    """PSNR of each hazy input against its clear image (the haze level of each pair)."""
+    values = np.full(len(split.ids), np.nan)
+    for batch in split.batches(batch_size * 4):
+        hazy, clear = split.tensors(batch, device)
+        values[batch] = metrics.psnr(hazy, clear).cpu().numpy()
+    return values
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text)
+
+
+def sample_path(store: RunStore, spec: str, image_id: str) -> Path:
+    """Where the enhanced sample image of `spec` for `image_id` is kept."""
+    return store.samples / _safe_name(spec) / f"{_safe_name(image_id)}.png"
+
+
+def _save_image(tensor: torch.Tensor, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    array = (tensor.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
+    Image.fromarray(array).save(path)
+
+
+class Runner:
+    """Runs one configuration into one run folder."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.device = methods.resolve_device(config.device)
+        self.dataset = open_dataset(config.data, **config.data_options)
+        ids = self.dataset.ids(config.split)
+        if config.limit is not None:
+            ids = ids[: config.limit]
+        if not ids:
+            raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
+        self.ids = ids
+        self.planned = plan_methods(config, self.device)
+        run_id = config.run_id or default_run_id(self.dataset, config.split)
+        self.store = RunStore(Path(config.out) / "runs" / run_id)
+        self.problems: list[str] = []
+
+    # --- set-up -------------------------------------------------------------------------
+    def identity(self) -> dict[str, Any]:
+        """The manifest keys that make a run id resumable."""
+        return {
+            "dataset_fingerprint": self.dataset.fingerprint,
+            "split": self.config.split,
+            "limit": self.config.limit,
+            "specs": [p.method.spec for p in self.planned],
+            "weights": {
+                p.method.spec: (p.method.weights.sha256 if p.method.weights else None)
+                for p in self.planned
+            },
+        }
+
+    def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        old = self.store.read_manifest() if self.store.exists() else {}
+        return {
+            **self.identity(),
+            "run_id": self.store.root.name,
+            "created": old.get("created", now),
+            "updated": now,
+            "command": self.config.command,
+            "dataset": {"name": self.dataset.name, "info": self.dataset.info()},
+            "n_images": n_images,
+            "batch_size": self.config.batch_size,
+            "environment": environment(self.device),
+            "methods": {
+                p.method.spec: {
+                    "name": p.method.name,
+                    "display_name": p.method.display_name,
+                    "kind": p.method.kind,
+                    "values": p.method.values,
+                    "weights": p.method.weights.to_dict() if p.method.weights else None,
+                }
+                for p in self.planned
+            },
+            "sample_images": samples,
+        }
+
+    # --- the run ------------------------------------------------------------------------
+    def run(self) -> RunOutcome:
+        """Load data once, then profile and score each method; write tables and figures."""
+        if self.store.exists():
+            self.store.check_identity(self.identity())
+            self._log(f"resuming run {self.store.root}")
+        started = time.perf_counter()
+        split = load_split(self.dataset, self.ids)
+        self._log(
+            f"data: {self.dataset.name} ({self.config.split} split, {len(self.ids)} images, "
+            f"loaded in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
+        )
+        for index, error in split.errors.items():
+            self._log(f"warning: cannot load {split.ids[index]}: {error}")
+        haze = hazy_input_psnr(split, self.device, self.config.batch_size)
+        old_samples = (
+            self.store.read_manifest().get("sample_images") if self.store.exists() else None
+        )
+        samples = old_samples or choose_samples(split, haze)
+        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+        self._save_reference_samples(split, samples)
+        finished = self._finished_specs()
+        with self.store.per_image_writer() as rows, self.store.methods_writer() as table:
+            for planned in self.planned:
+                if planned.method.spec in finished:
+                    self._log(f"{planned.method.spec}: already complete in this run")
+                    continue
+                self._run_method(planned, split, samples, rows, table)
+        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+        from .report import build_report  # local import: report pulls in matplotlib
+
+        build_report(self.store.root)
+        return RunOutcome(self.store.root, not self.problems, self.problems)
+
+    def _finished_specs(self) -> set[str]:
+        frame = self.store.methods()
+        if frame.empty:
+            return set()
+        final = frame[frame["status"].isin(FINAL_STATUSES)]
+        return set(final["spec"].astype(str))
+
+    def _save_reference_samples(self, split: LoadedSplit, samples: list[str]) -> None:
+        for image_id in samples:
+            index = split.ids.index(image_id)
+            hazy, clear = split.tensors([index], torch.device("cpu"))
+            for kind, image in (("hazy", hazy), ("clear", clear)):
+                path = sample_path(self.store, f"_{kind}", image_id)
+                if not path.exists():
+                    _save_image(image[0], path)
+
+    def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
+        return {
+            "spec": method.spec,
+            "method": method.name,
+            "display_name": method.display_name,
+            "kind": method.kind,
+            "status": status,
+            "reason": reason,
+            "device_name": device_name(self.device),
+            "weights_source": method.weights.source if method.weights else "",
+            "weights_sha256": method.weights.sha256 if method.weights else "",
+            **extra,
+        }
+
+    def _run_method(self, planned, split, samples, rows, table) -> None:
+        method = planned.method
+        height, width = split.common_size()
+        profile_error = ""
+        try:
+            prof = profile_method(method, height, width, self.config.latency_budget_s).to_dict()
+        except Exception as exc:  # a broken method must not sink the run: score it anyway
+            profile_error = f"profiling failed: {_one_line(exc)}"
+            prof = {"params": method.num_params, "file_size_bytes": method.file_size_bytes}
+            self.problems.append(f"{method.spec}: {profile_error}")
+            self._log(f"{method.spec}: {profile_error}")
+        if not method.is_ready:
+            reason = method.not_ready_reason() if isinstance(method, NeuralMethod) else ""
+            table.write([self._method_row(method, "not scored", reason, **prof)])
+            self._log(f"{method.spec}: profiled; not scored ({reason})")
+            if planned.explicit:
+                self.problems.append(f"{method.spec}: {reason}")
+            return
+        table.write([self._method_row(method, "profiled", profile_error, **prof)])
+        done = self.store.done_images(method.spec)
+        todo = [i for i in range(len(split.ids)) if split.ids[i] not in done]
+        latency = prof.get("latency_median_ms")
+        if latency is not None:
+            self._log(
+                f"{method.spec}: {len(todo)} images to score, about "
+                f"{_duration(latency / 1000 * len(todo))} at {latency:.1f} ms/image (batch 1)"
+            )
+        status, reason = self._score(method, split, todo, samples, rows)
+        if status == "done" and profile_error:
+            status, reason = "failed", profile_error
+        table.write([self._method_row(method, status, reason, **prof)])
+        if status != "done" and not profile_error:
+            self.problems.append(f"{method.spec}: {reason}")
+
+    def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
+        """The quality pass over `todo`; returns the method's final status and reason."""
+        todo_set = set(todo)
+        errors = consecutive = 0
+        last_error = ""
+        bar = tqdm(
+            total=len(todo),
+            desc=method.spec,
+            unit="img",
+            disable=not self.config.progress,
+            leave=True,
+            file=sys.stderr,
+        )
+        for index in sorted(i for i in split.errors if i in todo_set):
+            rows.write([self._row(method, split, index, status="error", error=split.errors[index])])
+            errors, consecutive = errors + 1, consecutive + 1
+            bar.update(1)
+        for batch in split.batches(self.config.batch_size):
+            batch = [i for i in batch if i in todo_set]
+            if not batch:
+                continue
+            batch_rows = self._score_batch(method, split, batch, samples)
+            rows.write(batch_rows)
+            for row in batch_rows:
+                if row["status"] == "ok":
+                    consecutive = 0
+                else:
+                    errors, consecutive, last_error = errors + 1, consecutive + 1, row["error"]
+            bar.update(len(batch))
+            if consecutive >= self.config.max_consecutive_failures:
+                bar.close()
+                return "skipped", f"skipped after {consecutive} consecutive failures: {last_error}"
+        bar.close()
+        if errors:
+            return "failed", f"{errors} image(s) failed, e.g. {last_error}"
+        return "done", ""
+
+    def _score_batch(self, method, split, batch, samples) -> list[dict]:
+        try:
+            return self._evaluate(method, split, batch, samples)
+        except Exception as exc:
+            if len(batch) == 1:
+                return [self._row(method, split, batch[0], "error", _one_line(exc))]
+            rows = []
+            for index in batch:  # isolate the failing image(s)
+                try:
+                    rows.extend(self._evaluate(method, split, [index], samples))
+                except Exception as exc:
+                    rows.append(self._row(method, split, index, "error", _one_line(exc)))
+            return rows
+
+    def _evaluate(self, method, split, batch, samples) -> list[dict]:
+        hazy, clear = split.tensors(batch, self.device)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        start = time.perf_counter()
+        out = method.enhance(hazy)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        seconds = (time.perf_counter() - start) / len(batch)
+        out = (out * 255.0).round() / 255.0  # what is saved and seen: 8-bit
+        scores = {
+            "psnr": metrics.psnr(out, clear).cpu().numpy(),
+            "ssim": metrics.ssim(out, clear).cpu().numpy(),
+            "ciede2000": metrics.ciede2000(out, clear).cpu().numpy(),
+        }
+        rows = []
+        for k, index in enumerate(batch):
+            if split.ids[index] in samples:
+                _save_image(out[k], sample_path(self.store, method.spec, split.ids[index]))
+            values = {name: float(v[k]) for name, v in scores.items()}
+            rows.append(self._row(method, split, index, "ok", "", seconds=seconds, **values))
+        return rows
+
+    def _row(self, method, split, index, status, error="", **values) -> dict:
+        return {
+            "spec": method.spec,
+            "method": method.name,
+            "image_id": split.ids[index],
+            "group": split.groups[index],
+            "status": status,
+            "error": error,
+            **values,
+        }
+
+    def _log(self, message: str) -> None:
+        if self.config.progress:
+            tqdm.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

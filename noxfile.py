@@ -1,0 +1,122 @@
+"""nox sessions: tests, lint, bench (pytest-benchmark), report, baseline, regression, ablation.
+
+Sessions reuse the current interpreter's packages (`venv_backend="none"`) so that the CPU torch
+already installed is used, not a multi-GB CUDA build pulled into a fresh venv.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+BENCH_THREADS = "2"
+BENCH = ("python", "-m", "benchmark")
+BASELINE = Path("reports/baseline")
+#: the methods that need no downloaded weights; the regression session runs these
+SHIPPED_METHODS = "lnet-gie,aodnet,dcp,cap,hazy-input"
+REGRESSION_LIMIT = "60"
+ABLATION_RMS = ("0.25", "0.5", "1.0")
+ABLATION_WMS = ("0.5", "1.0")
+#: a reduced training budget per variant (the paper's protocol is 30 epochs on every image):
+#: 3 epochs on 400 training pairs spread over the split, random 128x128 crops
+ABLATION_TRAIN = ("--epochs", "3", "--limit", "400", "--crop", "128")
+ABLATION_WEIGHTS = Path("weights/ablation")
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """The test suite (the README's test command)."""
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """pytest-benchmark benchmarks, threads pinned; each compares against a same-run baseline."""
+    session.env.update({"OMP_NUM_THREADS": BENCH_THREADS, "MKL_NUM_THREADS": BENCH_THREADS})
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/benchmarks",
+        "--benchmark-only",
+        "--benchmark-columns=min,median,mean,stddev,rounds",
+        "-q",
+        *session.posargs,
+    )
+
+
+@nox.session(venv_backend="none")
+def report(session: nox.Session) -> None:
+    """Regenerate tables and figures of a run: nox -s report -- reports/runs/RUN_ID."""
+    if not session.posargs:
+        session.error("give the run folder: nox -s report -- reports/runs/RUN_ID")
+    session.run("python", "-m", "benchmark", "report", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def baseline(session: nox.Session) -> None:
+    """Regenerate reports/baseline/: every method on the full test split (-- adds run options).
+
+    The run starts fresh in a temporary folder (never resuming one made by other code) and
+    replaces reports/baseline only when it completes; samples and figures are copied with it.
+    """
+    tmp = Path(session.create_tmp())
+    run_dir = tmp / "runs" / "baseline"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run = ["run", "--methods", "all", "--run-id", "baseline", "--out", str(tmp)]
+    session.run(*BENCH, *run, *session.posargs)
+    shutil.rmtree(BASELINE, ignore_errors=True)
+    shutil.copytree(run_dir, BASELINE)
+    session.log(f"wrote {BASELINE}/ (manifest, rows, tables, samples, figures): commit it")
+
+
+@nox.session(venv_backend="none")
+def regression(session: nox.Session) -> None:
+    """The shipped methods on the first 60 test images, checked against reports/baseline.
+
+    Same data and split as the baseline, so `check` compares on the candidate's 60 images; it
+    fails the session (exit 1) when any verdict is "worse". An incomplete run (exit 1) goes on to
+    the check, which counts unscored or failing methods as regressions.
+    """
+    if not (BASELINE / "manifest.json").is_file():
+        session.error(f"no baseline in {BASELINE}: run `nox -s baseline` first")
+    tmp = Path(session.create_tmp())
+    run_dir = tmp / "runs" / "regression"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run = ["run", "--methods", SHIPPED_METHODS, "--limit", REGRESSION_LIMIT]
+    run += ["--run-id", "regression", "--out", str(tmp), *session.posargs]
+    session.run(*BENCH, *run, success_codes=[0, 1])
+    session.run(*BENCH, "check", str(run_dir), "--baseline", str(BASELINE))
+
+
+@nox.session(venv_backend="none")
+def ablation(session: nox.Session) -> None:
+    """LNet-GIE's rm x wm grid: train the 6 variants (reduced budget), run them, tabulate.
+
+    Weights go to weights/ablation/ and are reused when present (delete them to retrain; then
+    also delete reports/runs/ablation, whose manifest records the old weights' sha256).
+    -- adds options to the `run` step (e.g. --device cuda).
+    """
+    weights = []
+    for rm in ABLATION_RMS:
+        for wm in ABLATION_WMS:
+            spec = f"lnet-gie:rm={rm},wm={wm}"
+            out = ABLATION_WEIGHTS / f"lnet-gie_rm-{rm}_wm-{wm}.pth"
+            if not out.is_file():
+                train = ["train", spec, *ABLATION_TRAIN, "--out", str(out), "--no-progress"]
+                session.run(*BENCH, *train)
+            weights.append(f"{spec}={out}")
+    grid = f"lnet-gie:rm=[{','.join(ABLATION_RMS)}],wm=[{','.join(ABLATION_WMS)}]"
+    run = ["run", "--methods", grid, "--run-id", "ablation", "--weights", *weights]
+    session.run(*BENCH, *run, *session.posargs)
+    session.run(*BENCH, "ablation", "reports/runs/ablation")

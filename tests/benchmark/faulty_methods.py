@@ -1,0 +1,59 @@
+"""Deliberately broken and slow methods for failure-isolation and resume tests."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import ClassVar
+
+import torch
+
+from methods import ClassicalMethod, Param, register_method
+
+
+@register_method
+class RaisesOnBright(ClassicalMethod):
+    """Raises on images brighter than a threshold, works on the others."""
+
+    name = "test-raises-on-bright"
+    display_name = "Raises on bright"
+    params: ClassVar[dict[str, Param]] = {"threshold": Param(0.5, float)}
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        if bool((x.flatten(1).mean(1) > self.values["threshold"]).any()):
+            raise RuntimeError("deliberate failure on a bright image")
+        return x
+
+
+@register_method
+class AlwaysNaN(ClassicalMethod):
+    """Returns NaN everywhere: must become error rows, then be skipped."""
+
+    name = "test-nan"
+    display_name = "Always NaN"
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.full_like(x, float("nan"))
+
+
+@register_method
+class WrongShape(ClassicalMethod):
+    """Returns a cropped image: a shape error on every image."""
+
+    name = "test-wrong-shape"
+    display_name = "Wrong shape"
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        return x[..., 1:, :]
+
+
+@register_method
+class Slow(ClassicalMethod):
+    """Sleeps per call (seconds from $DEHAZE_TEST_SLEEP) so a test can kill a run midway."""
+
+    name = "test-slow"
+    display_name = "Slow"
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        time.sleep(float(os.environ.get("DEHAZE_TEST_SLEEP", "0")))
+        return x.pow(0.9)
