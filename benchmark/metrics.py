@@ -37,11 +37,12 @@ with S, D the local means and Vs, Vd the local variances of s and d (the usual f
 4 mu_x mu_y = S^2 - D^2 and 4 cov = Vs - Vd). Each factor is 1 - (small D or Vd term) /
 denominator, so rounding in the large S and Vs terms is scaled down by D^2 and Vd: identical images
 give exactly 1, and flat regions (where Vd is 0) lose nothing. On CPU the filtering runs in float32
-(float64 takes 2-3x as long there); the tests hold it to skimage's float64 result within 1e-5 on random,
-constant, near-saturated and real images (observed: at most about 1e-7), and the largest deviation
-found by a search over synthetic patterns was 1.0e-5 (a checkerboard of +-0.03 inverted between the
-images, next to a region 0.85 darker). On other devices (CUDA) the work is float64 throughout, and on
-CPU too when float32 matrix products are set to a reduced precision (TF32 / bfloat16 settings).
+(float64 takes 2-3x as long there); the tests hold it to skimage's float64 result within 1e-5 on
+random, constant, near-saturated, two-level and real images (observed: at most about 1e-7). Known
+limit of float32: contrived patterns can reach a few 1e-5 - a search found at most 4e-5, for a
++-0.04 checkerboard inverted between the two images, in 32-pixel stripes alternating between
+levels 0 and 0.96. On other devices (CUDA) the work is float64 throughout, as it is on CPU when
+float32 matrix products are set to a reduced precision (TF32 / bfloat16 settings).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ _XYZ_FROM_RGB = (
 )
 _WHITE_D65_2 = (0.95047, 1.0, 1.08883)
 _TWO_PI = 2.0 * math.pi
-_CPU_CHUNK = 1 << 16  # pixels (whole batch) per CIEDE2000 chunk on CPU; 4x that many for PSNR
-_GPU_CHUNK = 1 << 24
+_CIEDE_CPU_CHUNK = 1 << 17  # pixels (whole batch) per CIEDE2000 chunk on CPU: stays in cache
+_PSNR_CPU_CHUNK = 1 << 18  # values (whole batch) per PSNR chunk on CPU
+_GPU_CHUNK = 1 << 24  # either, on other devices
 
 
 def _check_pair(name: str, pred: Tensor, target: Tensor) -> None:
@@ -126,13 +128,15 @@ def psnr(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
     _check_pair("psnr", pred, target)
     peak = _check_range("psnr", data_range)
     n = pred.shape[0]
+    if n == 0:
+        return torch.empty(0, dtype=torch.float64, device=pred.device)
     p = pred.reshape(n, -1)
     t = target.reshape(n, -1)
     count = p.shape[1]
     # float64 copies of a whole batch would be large; chunks of the flattened images keep the
     # float64 temporaries in cache on CPU (one chunk per image on GPU).
-    budget = 4 * _CPU_CHUNK if pred.device.type == "cpu" else _GPU_CHUNK
-    step = max(budget // max(n, 1), 1024)
+    budget = _PSNR_CPU_CHUNK if pred.device.type == "cpu" else _GPU_CHUNK
+    step = max(budget // n, 1024)
     sse = torch.zeros(n, dtype=torch.float64, device=pred.device)
     for start in range(0, count, step):
         diff = p[:, start : start + step].to(torch.float64) - t[:, start : start + step]
@@ -180,6 +184,8 @@ def ssim(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
             f"ssim: images must be at least {_SSIM_WIN}x{_SSIM_WIN} (the Gaussian window), "
             f"got {h}x{w}"
         )
+    if n == 0:
+        return torch.empty(0, dtype=torch.float64, device=pred.device)
     device = pred.device
     dtype = torch.float32 if _fp32_matmul_is_ieee(device) else torch.float64
     rad, rb, bw = _SSIM_RADIUS, _SSIM_ROW_BLOCK, _SSIM_COL_BLOCK
@@ -341,6 +347,8 @@ def ciede2000(pred: Tensor, target: Tensor) -> Tensor:
     """Mean CIEDE2000 colour difference per image (D65 CIELAB, float64): perceptual colour error."""
     _check_pair("ciede2000", pred, target)
     n = pred.shape[0]
+    if n == 0:
+        return torch.empty(0, dtype=torch.float64, device=pred.device)
     p = pred.reshape(n, 3, -1)
     t = target.reshape(n, 3, -1)
     count = p.shape[-1]
@@ -348,8 +356,8 @@ def ciede2000(pred: Tensor, target: Tensor) -> Tensor:
     matrix = torch.tensor(_XYZ_FROM_RGB, dtype=torch.float64)
     white = torch.tensor(_WHITE_D65_2, dtype=torch.float64)
     xyz_over_white = (matrix / white[:, None]).to(device)
-    budget = _CPU_CHUNK if device.type == "cpu" else _GPU_CHUNK
-    step = max(budget // max(n, 1), 1024)
+    budget = _CIEDE_CPU_CHUNK if device.type == "cpu" else _GPU_CHUNK
+    step = max(budget // n, 1024)
     total = torch.zeros(n, dtype=torch.float64, device=device)
     for start in range(0, count, step):
         stop = start + step
