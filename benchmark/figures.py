@@ -140,6 +140,7 @@ def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path
     columns += [
         (s, _label(r).replace("\n", " "))
         for s, (_, r) in zip(data["spec"], data.iterrows(), strict=True)
+        if s != "hazy-input"  # the unprocessed input is already the first column
     ]
     columns += [("_clear", "Ground truth")]
     if not samples:
