@@ -96,7 +96,11 @@ def regression(session: nox.Session) -> None:
     run = ["run", "--methods", SHIPPED_METHODS, "--limit", REGRESSION_LIMIT]
     run += ["--run-id", "regression", "--out", str(tmp), *session.posargs]
     session.run(*BENCH, *run, success_codes=[0, 1])
-    session.run(*BENCH, "check", str(run_dir), "--baseline", str(BASELINE))
+    # quality only: latency on a shared CI machine is too noisy for a pass/fail gate; check
+    # speed with `check --rerun-baseline-latency`, which times both sides in one process
+    session.run(
+        *BENCH, "check", str(run_dir), "--baseline", str(BASELINE), "--metrics", "psnr,ssim"
+    )
 
 
 @nox.session(venv_backend="none")
