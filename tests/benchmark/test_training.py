@@ -298,3 +298,18 @@ def test_cli_trains_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "--overwrite" in err and "classical" in err and "drop --init" in err
     assert "need --compare-init" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "spec", ["ffanet", "c2pnet", "gcanet", "griddehazenet", "msbdn-dff", "da-dehazing"]
+)
+def test_every_neural_baseline_trains_with_the_same_loop(
+    tmp_path: Path, dataset: Any, spec: str
+) -> None:
+    """`benchmark train <baseline>` works for each adapter: one epoch on a few 32 px images."""
+    small = load_train_data(dataset, limit=4, val_every=4, progress=False)
+    out = tmp_path / f"{spec}.pth"
+    result = training.train(config(out, spec, epochs=1, batch_size=2, limit=4), dataset, data=small)
+    assert out.is_file() and result.record["epochs"] == 1
+    reloaded = methods.get_method(spec, weights=out)
+    assert reloaded.weights is not None and reloaded.weights.sha256 == sha256_file(out)
