@@ -70,7 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be at least 1")
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    torch.set_num_threads(args.threads) if args.threads else None
+    if args.threads:
+        torch.set_num_threads(args.threads)
     config = RunConfig(
         methods=args.methods,
         data=args.data,
@@ -85,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         data_options=_data_options(args),
         latency_budget_s=args.latency_budget,
+        tf32=args.tf32,
     )
     outcome = Runner(config).run()
     print_summary(outcome.run_dir, outcome.problems)
@@ -117,6 +119,11 @@ def add_run(sub: argparse._SubParsersAction) -> None:
         "--latency-budget", type=float, default=2.0, help="seconds of latency repeats per method"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--tf32",
+        action="store_true",
+        help="allow TF32 convolutions/matmuls on CUDA (faster; outputs then differ ~1e-3 from FP32)",
+    )
     p.set_defaults(func=cmd_run)
 
 

@@ -55,6 +55,7 @@ class RunConfig:
     latency_budget_s: float = 2.0
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
+    tf32: bool = False
     command: list[str] = field(default_factory=lambda: list(sys.argv))
 
 
@@ -183,6 +184,10 @@ class Runner:
     def __init__(self, config: RunConfig) -> None:
         self.config = config
         self.device = methods.resolve_device(config.device)
+        if self.device.type == "cuda":
+            # FP32 by default, so GPU scores match the CPU's (TF32 convs drift ~1e-3)
+            torch.backends.cudnn.allow_tf32 = config.tf32
+            torch.backends.cuda.matmul.allow_tf32 = config.tf32
         self.dataset = open_dataset(config.data, **config.data_options)
         ids = self.dataset.ids(config.split)
         if config.limit is not None:
@@ -221,6 +226,7 @@ class Runner:
             "dataset": {"name": self.dataset.name, "info": self.dataset.info()},
             "n_images": n_images,
             "batch_size": self.config.batch_size,
+            "tf32": self.config.tf32 if self.device.type == "cuda" else None,
             "environment": environment(self.device),
             "methods": {
                 p.method.spec: {
