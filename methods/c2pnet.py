@@ -15,9 +15,6 @@ and are imported from methods/ffanet.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import torch
 from torch import nn
 
@@ -29,7 +26,6 @@ from .ffanet import (
     conv_same,
     fuse_groups,
     group_fusion_attention,
-    read_checkpoint_with_numpy_scalars,
 )
 from .registry import register_method
 
@@ -117,7 +113,3 @@ class C2PNetMethod(NeuralMethod):
 
     def build_module(self) -> nn.Module:
         return C2PNet(blocks=19)
-
-    def read_checkpoint(self, path: Path, trust: bool) -> Any:
-        # the training script stores np.float64 histories beside the weights, as FFA-Net's does
-        return read_checkpoint_with_numpy_scalars(path, trust)

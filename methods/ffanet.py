@@ -14,18 +14,13 @@ WITHOUT de-normalising it: the network learned to output the clean image directl
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from .base import NeuralMethod
 from .registry import register_method
-from .weights import read_checkpoint
 
 #: the official test script's torchvision Normalize constants (net/test.py)
 FFA_MEAN = (0.64, 0.6, 0.58)
@@ -143,41 +138,6 @@ class FFA(nn.Module):
         return self.post(out) + x
 
 
-def _numpy_scalar_globals() -> list[Any]:
-    """What unpickling numpy scalars needs: `scalar`, `dtype` and the numeric dtype classes.
-
-    `scalar` is registered under both its numpy 1.x (`numpy.core`) and 2.x (`numpy._core`) paths
-    so files written by either numpy load under either. Only bool/int/float dtype classes may be
-    built, so object dtypes (which could carry arbitrary objects) are still refused.
-    """
-    try:
-        multiarray = importlib.import_module("numpy._core.multiarray")
-    except ImportError:  # numpy < 2
-        multiarray = importlib.import_module("numpy.core.multiarray")
-    scalar = multiarray.scalar
-    dtype_classes = {type(np.dtype(code)) for code in "?bBhHiIlLqQefdg"}
-    return [
-        (scalar, "numpy.core.multiarray.scalar"),
-        (scalar, "numpy._core.multiarray.scalar"),
-        (np.dtype, "numpy.dtype"),
-        *sorted(dtype_classes, key=lambda cls: cls.__name__),
-    ]
-
-
-def read_checkpoint_with_numpy_scalars(path: Path, trust: bool) -> Any:
-    """Safe torch.load that also accepts numpy scalars (the authors' training histories).
-
-    The FFA-Net/C2PNet training scripts save `max_psnr`, `max_ssim`, `psnrs`, `ssims` as
-    `np.float64` beside the weights; plain weights_only loading refuses those. We allow exactly
-    numpy scalar reconstruction on top of torch's own allowlist; anything else is still refused.
-    """
-    safe_globals = getattr(torch.serialization, "safe_globals", None)  # torch >= 2.5
-    if trust or safe_globals is None:
-        return read_checkpoint(path, trust=trust)
-    with safe_globals(_numpy_scalar_globals()):
-        return read_checkpoint(path, trust=False)
-
-
 @register_method
 class FFANetMethod(NeuralMethod):
     """FFA-Net with the official test pipeline: normalise, network, clamp (no de-normalising)."""
@@ -199,6 +159,3 @@ class FFANetMethod(NeuralMethod):
     def postprocess(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         # the official script clamps this directly; `enhance` does the clamping
         return out
-
-    def read_checkpoint(self, path: Path, trust: bool) -> Any:
-        return read_checkpoint_with_numpy_scalars(path, trust)

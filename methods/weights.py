@@ -6,6 +6,7 @@ Every failure is a WeightsError whose message names the file and says what to do
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import pickle
 import re
@@ -15,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -50,13 +52,45 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def _numpy_scalar_globals() -> list[Any]:
+    """What unpickling numpy scalars needs: `scalar`, `dtype` and the numeric dtype classes.
+
+    Training scripts (FFA-Net, C2PNet, ...) save metrics such as `max_psnr` as np.float64 beside
+    the weights. `scalar` is registered under its numpy 1.x and 2.x paths so files from either
+    load under either; only bool/int/float dtype classes may be built, so object dtypes (which
+    could carry arbitrary objects) and numpy arrays are still refused.
+    """
+    try:
+        multiarray = importlib.import_module("numpy._core.multiarray")
+    except ImportError:  # numpy < 2
+        multiarray = importlib.import_module("numpy.core.multiarray")
+    dtype_classes = {type(np.dtype(code)) for code in "?bBhHiIlLqQefdg"}
+    return [
+        (multiarray.scalar, "numpy.core.multiarray.scalar"),
+        (multiarray.scalar, "numpy._core.multiarray.scalar"),
+        (np.dtype, "numpy.dtype"),
+        *sorted(dtype_classes, key=lambda cls: cls.__name__),
+    ]
+
+
+def _safe_load(path: Path) -> Any:
+    """torch.load(weights_only=True) that also accepts numpy scalars (torch >= 2.5)."""
+    safe_globals = getattr(torch.serialization, "safe_globals", None)
+    if safe_globals is None:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    with safe_globals(_numpy_scalar_globals()):
+        return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
     """torch.load on the CPU; refuses pickles that need arbitrary code unless `trust`."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path} (check the path)")
     try:
-        return torch.load(path, map_location="cpu", weights_only=not trust)
+        if trust:
+            return torch.load(path, map_location="cpu", weights_only=False)
+        return _safe_load(path)
     except pickle.UnpicklingError as exc:
         if trust:
             raise WeightsError(f"cannot unpickle {path}: {_first_line(exc)}") from None

@@ -72,3 +72,15 @@ def test_unwrapping_rules() -> None:
 def test_gpu_saved_file_loads_on_cpu(aod_weights) -> None:
     m = methods.get_method("aodnet", weights=aod_weights, device="cpu")
     assert all(p.device.type == "cpu" for p in m.module.parameters())
+
+
+def test_numpy_scalar_metrics_beside_weights_load_safely_for_any_method(tmp_path) -> None:
+    import numpy as np
+
+    state = methods.get_method("aodnet", use_shipped=False).module.state_dict()
+    path = tmp_path / "with_metrics.pth"
+    torch.save({"model": state, "best_psnr": np.float64(27.5), "epoch": np.int64(30)}, path)
+    assert methods.get_method("aodnet", weights=path).is_ready
+    torch.save({"model": state, "psnrs": np.zeros(3)}, path)  # arrays still need trust
+    with pytest.raises(UnsafeWeightsError):
+        methods.get_method("aodnet", weights=path)
