@@ -337,22 +337,36 @@ def stored_latency(
     spec: str, cand: RunData, base: RunData, options: CheckOptions
 ) -> Comparison | None:
     """Latency of a spec in two stored runs, compared only on the same device and resolution."""
-    c_row, b_row = cand.method_row(spec), base.method_row(spec)
-    if not c_row or not b_row or not _finite(c_row.get("latency_median_ms")):
+    return _compare_stored_rows(
+        spec,
+        (cand.method_row(spec), cand.device_name(spec)),
+        (base.method_row(spec), base.device_name(spec)),
+        options,
+    )
+
+
+def _compare_stored_rows(
+    spec: str,
+    new: tuple[dict[str, Any] | None, str],
+    ref: tuple[dict[str, Any] | None, str],
+    options: CheckOptions,
+) -> Comparison | None:
+    """Stored latency repeats of `new` against `ref` ((methods.csv row, device name) each)."""
+    (n_row, n_dev), (r_row, r_dev) = new, ref
+    if not n_row or not r_row:
         return None
-    if not _finite(b_row.get("latency_median_ms")):
+    if not (_finite(n_row.get("latency_median_ms")) and _finite(r_row.get("latency_median_ms"))):
         return None
-    medians = (float(c_row["latency_median_ms"]), float(b_row["latency_median_ms"]))
-    c_dev, b_dev = cand.device_name(spec), base.device_name(spec)
-    if c_dev != b_dev:
-        return _not_comparable(spec, medians, "different devices", f"{c_dev} vs {b_dev}")
-    c_size, b_size = _eval_size(c_row), _eval_size(b_row)
-    if c_size != b_size:
-        return _not_comparable(spec, medians, "different resolutions", f"{c_size} vs {b_size}")
+    medians = (float(n_row["latency_median_ms"]), float(r_row["latency_median_ms"]))
+    if n_dev != r_dev:
+        return _not_comparable(spec, medians, "different devices", f"{n_dev} vs {r_dev}")
+    n_size, r_size = _eval_size(n_row), _eval_size(r_row)
+    if n_size != r_size:
+        return _not_comparable(spec, medians, "different resolutions", f"{n_size} vs {r_size}")
     return latency_comparison(
         spec,
-        split_repeats_ms(c_row.get("latency_repeats_ms")),
-        split_repeats_ms(b_row.get("latency_repeats_ms")),
+        split_repeats_ms(n_row.get("latency_repeats_ms")),
+        split_repeats_ms(r_row.get("latency_repeats_ms")),
         medians,
         options,
     )
@@ -628,20 +642,10 @@ def _stored_pair_latency(
     run: RunData, spec_a: str, spec_b: str, options: CheckOptions
 ) -> Comparison | None:
     """Latency of two specs of one run (stored repeats), same device and resolution required."""
-    a_row, b_row = run.method_row(spec_a), run.method_row(spec_b)
-    if not a_row or not b_row:
-        return None
-    if not (_finite(a_row.get("latency_median_ms")) and _finite(b_row.get("latency_median_ms"))):
-        return None
-    medians = (float(b_row["latency_median_ms"]), float(a_row["latency_median_ms"]))
-    a_dev, b_dev = run.device_name(spec_a), run.device_name(spec_b)
-    if a_dev != b_dev:
-        return _not_comparable(spec_b, medians, "different devices", f"{b_dev} vs {a_dev}")
-    return latency_comparison(
+    return _compare_stored_rows(
         spec_b,
-        split_repeats_ms(b_row.get("latency_repeats_ms")),
-        split_repeats_ms(a_row.get("latency_repeats_ms")),
-        medians,
+        (run.method_row(spec_b), run.device_name(spec_b)),
+        (run.method_row(spec_a), run.device_name(spec_a)),
         options,
     )
 
