@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from .errors import SpecError
-from .padding import pad_to_multiple
+from .padding import pad_for_network
 from .tiling import tiled_apply
 from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_weights_for
 
@@ -179,6 +179,8 @@ class NeuralMethod(Method):
     kind = "neural"
     #: inputs are reflect-padded to a multiple of this and cropped back (any H, W works)
     size_multiple: ClassVar[int] = 1
+    #: smaller inputs are reflect-padded up to this (networks whose deepest level needs pixels)
+    min_size: ClassVar[int] = 1
     params: ClassVar[Mapping[str, Param]] = {
         "tile": Param(
             0, int, "tile size for tiled inference, 0 = whole image", lambda v: v == 0 or v >= 16
@@ -217,7 +219,7 @@ class NeuralMethod(Method):
     # --- the adapter path ---------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Differentiable adapter path on [0,1] input: pad, pre, network, post, crop."""
-        padded, crop = pad_to_multiple(x, self.size_multiple)
+        padded, crop = pad_for_network(x, self.size_multiple, self.min_size)
         out = self.postprocess(self._module(self.preprocess(padded)), padded)
         return crop(out)
 

@@ -39,19 +39,6 @@ BN_MODES = ("running", "image")
 MIN_SIZE = 96
 
 
-def pad_to_min_size(x: torch.Tensor, size: int) -> torch.Tensor:
-    """Reflect-pad (N,C,H,W) on the bottom/right to at least size x size (in steps if needed)."""
-    while x.shape[-2] < size or x.shape[-1] < size:
-        pad_h = min(max(size - x.shape[-2], 0), x.shape[-2] - 1)
-        pad_w = min(max(size - x.shape[-1], 0), x.shape[-1] - 1)
-        if pad_h == 0 and pad_w == 0:  # a 1-pixel side cannot be reflected
-            return F.pad(
-                x, (0, max(size - x.shape[-1], 0), 0, max(size - x.shape[-2], 0)), mode="replicate"
-            )
-        x = F.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
-    return x
-
-
 class ImageStatsBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm2d (same keys) that can normalise each image by its own statistics at inference.
 
@@ -216,6 +203,7 @@ class DADehazingMethod(NeuralMethod):
     display_name = "DA_dehazing"
     citation = "Shao et al., Domain Adaptation for Image Dehazing, CVPR 2020"
     size_multiple = 16
+    min_size = MIN_SIZE
     params: ClassVar[dict[str, Param]] = {
         "bn": Param(
             "running",
@@ -233,10 +221,9 @@ class DADehazingMethod(NeuralMethod):
         return module
 
     def preprocess(self, x: torch.Tensor) -> torch.Tensor:
-        """Pad to at least MIN_SIZE, then transforms.Normalize((0.5,)*3, (0.5,)*3): -> [-1,1]."""
-        return (pad_to_min_size(x, MIN_SIZE) - 0.5) / 0.5
+        """transforms.Normalize((0.5,)*3, (0.5,)*3): [0,1] -> [-1,1]."""
+        return (x - 0.5) / 0.5
 
     def postprocess(self, out: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        """The full-resolution image is the last output (tanh, [-1,1]); to [0,1], crop to x."""
-        image = out[-1][..., : x.shape[-2], : x.shape[-1]]
-        return (image + 1.0) / 2.0
+        """The full-resolution image is the last output (tanh, [-1,1]), mapped to [0,1]."""
+        return (out[-1] + 1.0) / 2.0

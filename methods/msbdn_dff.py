@@ -325,6 +325,8 @@ class MSBDNDFFMethod(NeuralMethod):
         "Dong et al., Multi-Scale Boosted Dehazing Network with Dense Feature Fusion, CVPR 2020"
     )
     size_multiple = 16
+    #: the bottleneck (1/16 scale) reflect-pads by 1, so it needs 2 pixels: at least 32 in
+    min_size = 32
 
     def build_module(self) -> nn.Module:
         return MSBDNDFF()

@@ -29,3 +29,32 @@ def pad_to_multiple(
 
 def _identity(y: torch.Tensor) -> torch.Tensor:
     return y
+
+
+def pad_to_min_size(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Reflect-pad (N,C,H,W) on the bottom/right to at least size x size (in steps if needed)."""
+    while x.shape[-2] < size or x.shape[-1] < size:
+        pad_h = min(max(size - x.shape[-2], 0), x.shape[-2] - 1)
+        pad_w = min(max(size - x.shape[-1], 0), x.shape[-1] - 1)
+        if pad_h == 0 and pad_w == 0:  # a 1-pixel side cannot be reflected
+            return F.pad(
+                x, (0, max(size - x.shape[-1], 0), 0, max(size - x.shape[-2], 0)), mode="replicate"
+            )
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
+    return x
+
+
+def pad_for_network(
+    x: torch.Tensor, multiple: int, min_size: int = 1
+) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
+    """Pad to a multiple, then to at least min_size (itself a multiple of `multiple`); the
+    cropper restores the input's H, W."""
+    height, width = x.shape[-2:]
+    padded = pad_to_min_size(pad_to_multiple(x, multiple)[0], min_size)
+    if padded.shape[-2:] == (height, width):
+        return padded, _identity
+
+    def crop(y: torch.Tensor) -> torch.Tensor:
+        return y[..., :height, :width]
+
+    return padded, crop

@@ -12,6 +12,7 @@ from torch import nn
 import methods
 import methods.da_dehazing as da
 from methods.errors import SpecError, WeightsError
+from methods.padding import pad_to_min_size
 from tests.conftest import requires_cuda
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 
@@ -122,7 +123,7 @@ def test_image_statistics_batchnorm_is_per_image_train_mode_bn() -> None:
 @pytest.mark.parametrize("size", [(1, 1), (1, 50), (5, 3), (48, 48), (96, 112)])
 def test_pad_to_min_size_keeps_the_image_top_left(size: tuple[int, int]) -> None:
     x = torch.rand(2, 3, *size)
-    padded = da.pad_to_min_size(x, da.MIN_SIZE)
+    padded = pad_to_min_size(x, da.MIN_SIZE)
     assert padded.shape[-2:] == (max(size[0], 96), max(size[1], 96))
     assert torch.equal(padded[..., : size[0], : size[1]], x)
 

@@ -42,3 +42,14 @@ def test_tile_spec_keys_change_identity_and_validate() -> None:
     assert (m.enhance(x) - whole.enhance(x)).abs().max() < 0.05
     with pytest.raises(SpecError, match="overlap"):
         methods.get_method("aodnet:tile=32,overlap=16")
+
+
+@pytest.mark.parametrize(("h", "w"), [(5, 9), (37, 45), (1, 1), (96, 112)])
+def test_pad_for_network_reaches_min_size_and_multiple(h: int, w: int) -> None:
+    from methods.padding import pad_for_network
+
+    x = torch.rand(1, 3, h, w)
+    padded, crop = pad_for_network(x, 16, 32)
+    assert padded.shape[-2] >= 32 and padded.shape[-1] >= 32
+    assert padded.shape[-2] % 16 == 0 and padded.shape[-1] % 16 == 0
+    assert torch.equal(padded[..., :h, :w], x) and torch.equal(crop(padded), x)
