@@ -46,9 +46,3 @@ def test_wrapped_and_prefixed_port_files_load(tmp_path, aod_weights) -> None:
         torch.save(wrapped, path)
         m = methods.get_method("aodnet", weights=path)
         assert torch.equal(m.module.e_conv5.weight, state["e_conv5.weight"])
-
-
-def test_odd_sizes() -> None:
-    m = methods.get_method("aodnet", use_shipped=False)
-    for shape in ((1, 3, 7, 9), (3, 3, 33, 50)):
-        assert m.enhance(torch.rand(shape)).shape == shape
