@@ -9,7 +9,6 @@ MACs. The run must hold the variants, e.g. from
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .check import CheckError, RunData, load_run
+import methods
+from methods.core.spec import spec_name
+
+from .check import RunData, load_run
+from .errors import CheckError
 from .stats import bootstrap_mean_ci, paired_bootstrap_ci
 from .tables import to_markdown
 
@@ -30,18 +33,13 @@ def variant_values(spec: str, manifest: dict[str, Any]) -> tuple[float, float]:
     values = (manifest.get("methods", {}).get(spec) or {}).get("values") or {}
     if "rm" in values and "wm" in values:
         return float(values["rm"]), float(values["wm"])
-    from methods.registry import method_class, parse_spec, parse_values
-
-    name, raw = parse_spec(spec)
-    cls = method_class(name)
-    parsed = parse_values(cls, raw)
-    params = cls.all_params()
-    return tuple(float(parsed.get(k, params[k].default)) for k in ("rm", "wm"))  # type: ignore[return-value]
+    parsed = methods.parse_spec(spec)
+    return float(parsed.values["rm"]), float(parsed.values["wm"])
 
 
 def lnet_specs(run: RunData) -> list[str]:
     """The run's lnet-gie specs (the default and every variant)."""
-    return [s for s in run.specs() if s.split(":", 1)[0].strip().lower() == METHOD]
+    return [s for s in run.specs() if spec_name(s) == METHOD]
 
 
 def ablation_table(run: RunData) -> pd.DataFrame:
@@ -223,24 +221,3 @@ def _macs(value: Any) -> str:
         if number >= scale:
             return f"{number / scale:.3g} {unit}"
     return f"{number:.3g}"
-
-
-def cmd_ablation(args: argparse.Namespace) -> int:
-    """Run `ablation`: the rm x wm table and heat map of RUN_DIR."""
-    from .cli import UsageError
-
-    try:
-        paths = build_ablation(args.run_dir, args.out)
-    except CheckError as exc:
-        raise UsageError(str(exc)) from None
-    print(paths["markdown"].read_text(encoding="utf-8"), end="")
-    print(f"written: {paths['markdown']}, {paths['csv']}, {paths['heatmap']}")
-    return 0
-
-
-def add_ablation(sub: argparse._SubParsersAction) -> None:
-    """The `ablation` subcommand."""
-    p = sub.add_parser("ablation", help="LNet-GIE rm x wm table and PSNR heat map of a run")
-    p.add_argument("run_dir", help="a run folder holding lnet-gie variants")
-    p.add_argument("--out", default=None, help="output folder (default RUN_DIR/ablation)")
-    p.set_defaults(func=cmd_ablation)

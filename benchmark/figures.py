@@ -132,7 +132,6 @@ def psnr_distribution(store: RunStore, summary: pd.DataFrame, path: Path) -> Pat
 
 def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path | None:
     """Rows: the run's sample images (across haze levels); columns: hazy, methods, clear."""
-    from .runner import sample_path
 
     samples = store.read_manifest().get("sample_images", []) if store.exists() else []
     data = _scored(summary)
@@ -155,7 +154,7 @@ def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path
         for c, (spec, title) in enumerate(columns):
             ax = axes[r][c]
             ax.axis("off")
-            file = sample_path(store, spec, image_id)
+            file = store.sample_path(spec, image_id)
             if file.exists():
                 ax.imshow(np.asarray(Image.open(file).convert("RGB")))
             if r == 0:

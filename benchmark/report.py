@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from methods.paper import PAPER_SOURCE, paper_values
+from methods.core.paper import PAPER_SOURCE, paper_values
 
 from .results import RunStore
 from .stats import bootstrap_mean_ci

@@ -15,6 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import RunConflictError
+from .files import safe_name
+
 PER_IMAGE_FIELDS = (
     "spec",
     "method",
@@ -51,10 +54,6 @@ METHOD_FIELDS = (
 )
 #: manifest keys that must agree for a run id to be resumed
 IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights")
-
-
-class RunConflictError(Exception):
-    """An existing run id was started with another data set, split or method list."""
 
 
 def repair_torn_tail(path: Path) -> None:
@@ -160,6 +159,10 @@ class RunStore:
         """One row per method spec (the last written wins: a re-profile replaces the old)."""
         frame = _read_csv(self.methods_path, METHOD_FIELDS)
         return frame.drop_duplicates(subset=["spec"], keep="last").reset_index(drop=True)
+
+    def sample_path(self, spec: str, image_id: str) -> Path:
+        """Where the enhanced sample image of `spec` for `image_id` is kept."""
+        return self.samples / safe_name(spec) / f"{safe_name(image_id)}.png"
 
     def done_images(self, spec: str) -> set[str]:
         """Image ids that already have a row for `spec`."""

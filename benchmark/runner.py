@@ -19,16 +19,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
 import methods
 from methods import Method, NeuralMethod
+from methods.core.spec import split_method_list
 
 from . import metrics
 from .data_cache import LoadedSplit, load_split
 from .datasets import PairedDataset, open_dataset
 from .environment import device_name, environment
+from .images import quantize_8bit, save_png, to_uint8
 from .profiling import profile_method
 from .results import RunStore
 
@@ -76,36 +77,11 @@ class RunOutcome:
     problems: list[str]
 
 
-def split_method_args(items: Sequence[str]) -> list[str]:
-    """Split `--methods` values on commas, keeping `key=value` parts with their spec."""
-    specs: list[str] = []
-    for item in items:
-        depth = 0
-        parts, current = [], ""
-        for char in item:
-            depth += char == "["
-            depth -= char == "]"
-            if char == "," and depth == 0:
-                parts.append(current)
-                current = ""
-            else:
-                current += char
-        parts.append(current)
-        for part in (p.strip() for p in parts):
-            if not part:
-                continue
-            if specs and ":" not in part and "=" in part and ":" in specs[-1]:
-                specs[-1] += "," + part  # a further key=value of the previous spec
-            else:
-                specs.append(part)
-    return specs
-
-
 def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
     """Build every requested method variant once (validating specs and weights up front)."""
     explicit = True
     requested: list[str] = []
-    for spec in split_method_args(config.methods):
+    for spec in split_method_list(config.methods):
         if spec == "all":
             explicit = False
             requested.extend(methods.available_methods())
@@ -114,12 +90,11 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
     planned: list[PlannedMethod] = []
     seen: set[str] = set()
     for spec in requested:
-        canonical = methods.canonical_spec(spec)
+        canonical = methods.parse_spec(spec)
         if canonical in seen:
             continue
         seen.add(canonical)
-        name = methods.parse_spec(canonical)[0]
-        weights = config.weights.get(canonical, config.weights.get(name))
+        weights = config.weights.get(canonical, config.weights.get(canonical.name))
         method = methods.get_method(
             canonical, device=device, weights=weights, trust_weights=config.trust_weights
         )
@@ -161,21 +136,6 @@ def hazy_input_psnr(split: LoadedSplit, device: torch.device, batch_size: int) -
         hazy, clear = split.tensors(batch, device)
         values[batch] = metrics.psnr(hazy, clear).cpu().numpy()
     return values
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text)
-
-
-def sample_path(store: RunStore, spec: str, image_id: str) -> Path:
-    """Where the enhanced sample image of `spec` for `image_id` is kept."""
-    return store.samples / _safe_name(spec) / f"{_safe_name(image_id)}.png"
-
-
-def _save_image(tensor: torch.Tensor, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    array = (tensor.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
-    Image.fromarray(array).save(path)
 
 
 class Runner:
@@ -287,9 +247,9 @@ class Runner:
             index = split.ids.index(image_id)
             hazy, clear = split.tensors([index], torch.device("cpu"))
             for kind, image in (("hazy", hazy), ("clear", clear)):
-                path = sample_path(self.store, f"_{kind}", image_id)
+                path = self.store.sample_path(f"_{kind}", image_id)
                 if not path.exists():
-                    _save_image(image[0], path)
+                    save_png(to_uint8(image[0]), path)
 
     def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
         return {
@@ -399,16 +359,12 @@ class Runner:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = (time.perf_counter() - start) / len(batch)
-        out = (out * 255.0).round() / 255.0  # what is saved and seen: 8-bit
-        scores = {
-            "psnr": metrics.psnr(out, clear).cpu().numpy(),
-            "ssim": metrics.ssim(out, clear).cpu().numpy(),
-            "ciede2000": metrics.ciede2000(out, clear).cpu().numpy(),
-        }
+        out = quantize_8bit(out)  # what is saved and seen: 8-bit
+        scores = {m.name: m.fn(out, clear).cpu().numpy() for m in metrics.default_metrics()}
         rows = []
         for k, index in enumerate(batch):
             if split.ids[index] in samples:
-                _save_image(out[k], sample_path(self.store, method.spec, split.ids[index]))
+                save_png(to_uint8(out[k]), self.store.sample_path(method.spec, split.ids[index]))
             values = {name: float(v[k]) for name, v in scores.items()}
             rows.append(self._row(method, split, index, "ok", "", seconds=seconds, **values))
         return rows

@@ -1,5 +1,6 @@
 """dehaze-bench methods: one registry, one interface (`get_method(spec).enhance(x)`).
 
+Every module directly in this package is one method; the shared machinery is in `methods.core`.
 Built-in methods register themselves on import; third-party ones through the entry-point group
 `dehaze_bench.methods`. This package never imports `benchmark`.
 """
@@ -13,13 +14,22 @@ from . import (  # noqa: F401  (registration side effects)
     ffanet,
     gcanet,
     griddehazenet,
-    identity,
+    hazy_input,
     lnet_gie,
     msbdn_dff,
 )
-from .base import ClassicalMethod, Method, NeuralMethod, Param
-from .errors import MethodError, SpecError, UnknownMethodError, UnsafeWeightsError, WeightsError
-from .registry import (
+from .core import (
+    ClassicalMethod,
+    Method,
+    MethodError,
+    NeuralMethod,
+    Param,
+    Spec,
+    SpecError,
+    UnknownMethodError,
+    UnsafeWeightsError,
+    WeightsError,
+    WeightsInfo,
     available_methods,
     canonical_spec,
     expand_spec,
@@ -29,7 +39,6 @@ from .registry import (
     register_method,
     resolve_device,
 )
-from .weights import WeightsInfo
 
 __all__ = [
     "ClassicalMethod",
@@ -37,6 +46,7 @@ __all__ = [
     "MethodError",
     "NeuralMethod",
     "Param",
+    "Spec",
     "SpecError",
     "UnknownMethodError",
     "UnsafeWeightsError",

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import NeuralMethod
-from .registry import register_method
+from .core.neural import NeuralMethod
+from .core.registry import register_method
 
 
 class AODNet(nn.Module):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .base import NeuralMethod
+from .core.neural import NeuralMethod
+from .core.registry import register_method
 from .ffanet import (
     DIM,
     ChannelAttention,
@@ -27,7 +28,6 @@ from .ffanet import (
     fuse_groups,
     group_fusion_attention,
 )
-from .registry import register_method
 
 
 class PDU(nn.Module):

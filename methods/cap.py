@@ -15,9 +15,10 @@ from typing import ClassVar
 
 import torch
 
-from .base import ClassicalMethod, Param
-from .filters import guided_filter_color, min_filter
-from .registry import register_method
+from .core.base import ClassicalMethod
+from .core.filters import guided_filter_color, min_filter
+from .core.params import Param
+from .core.registry import register_method
 
 DEPTH_COEFFS = (0.121779, 0.959710, -0.780245)  # theta0, theta1 (value), theta2 (saturation)
 RELEASE_NOISE_SIGMA = 0.041337

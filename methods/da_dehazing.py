@@ -31,8 +31,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import NeuralMethod, Param
-from .registry import register_method
+from .core.neural import NeuralMethod
+from .core.params import Param
+from .core.registry import register_method
 
 BN_MODES = ("running", "image")
 #: smallest H, W the network takes: 16 * 6, as the dilation-5 branch reflect-pads H/16 by 5

@@ -12,9 +12,10 @@ from typing import ClassVar
 
 import torch
 
-from .base import ClassicalMethod, Param
-from .filters import guided_filter_gray, min_filter, rgb_to_gray
-from .registry import register_method
+from .core.base import ClassicalMethod
+from .core.filters import guided_filter_gray, min_filter, rgb_to_gray
+from .core.params import Param
+from .core.registry import register_method
 
 
 def _odd(v: int) -> bool:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .base import NeuralMethod
-from .registry import register_method
+from .core.neural import NeuralMethod
+from .core.registry import register_method
 
 #: the official test script's torchvision Normalize constants (net/test.py)
 FFA_MEAN = (0.64, 0.6, 0.58)

@@ -17,10 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import NeuralMethod, Param
-from .errors import WeightsError
-from .registry import register_method
-from .weights import WeightsInfo, extract_state_dict, read_checkpoint, sha256_file
+from .core.errors import WeightsError
+from .core.neural import NeuralMethod
+from .core.params import Param
+from .core.registry import register_method
+from .core.weights import WeightsInfo, extract_state_dict, read_checkpoint, sha256_file
 
 
 def width_channels(wm: float) -> int:

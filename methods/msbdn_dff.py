@@ -26,10 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import NeuralMethod
-from .errors import WeightsError
-from .registry import register_method
-from .weights import check_state_dict, extract_state_dict, read_checkpoint
+from .core.errors import WeightsError
+from .core.neural import NeuralMethod
+from .core.registry import register_method
+from .core.weights import check_state_dict, extract_state_dict, read_checkpoint
 
 #: class names defined in the authors' networks/MSBDN-DFF-v1-1.py and networks/base_networks.py
 AUTHORS_CLASSES = frozenset(

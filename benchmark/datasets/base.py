@@ -16,12 +16,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..errors import DatasetError
+
 SPLITS = ("train", "test", "all")
 EXPORT_CHUNK = 64
-
-
-class DatasetError(Exception):
-    """A user-caused data problem: the message is one line saying what, which file, what to do."""
 
 
 def check_split(split: str) -> str:

@@ -16,8 +16,10 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from benchmark import metrics
-from benchmark.metrics import METRICS, ciede2000, psnr, ssim
+from benchmark.metrics import all_metrics, ciede2000, psnr, ssim
+from benchmark.metrics import full_reference as metrics
+
+METRICS = {m.name: m.fn for m in all_metrics()}
 
 skm = pytest.importorskip("skimage.metrics")
 skc = pytest.importorskip("skimage.color")

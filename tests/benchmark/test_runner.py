@@ -17,7 +17,7 @@ import torch
 import methods
 import tests.benchmark.faulty_methods  # noqa: F401  (registers the test methods)
 from benchmark.cli import main
-from benchmark.runner import split_method_args
+from methods.core.spec import split_method_list as split_method_args
 from tests.methods.reference_weights import deterministic_like
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_end_to_end_outputs_have_content(tmp_path: Path) -> None:
     assert len(manifest["dataset_fingerprint"]) == 64 and manifest["n_images"] == 6
     assert manifest["environment"]["versions"]["torch"] == torch.__version__
     assert manifest["environment"]["torch_threads"] == torch.get_num_threads()
-    assert manifest["weights"]["lnet-gie"] == methods.weights.sha256_file(weights)
+    assert manifest["weights"]["lnet-gie"] == methods.core.weights.sha256_file(weights)
     assert len(manifest["sample_images"]) == 5
     rows = pd.read_csv(run / "per_image.csv")
     assert len(rows) == 18 and set(rows["status"]) == {"ok"}  # ffanet: no weights, no rows
@@ -98,7 +98,7 @@ def test_end_to_end_outputs_have_content(tmp_path: Path) -> None:
 def test_all_profiles_unweighted_networks_without_scoring_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from methods import registry
+    from methods.core import registry
 
     builtin = {k: v for k, v in registry._REGISTRY.items() if not k.startswith("test-")}
     monkeypatch.setattr(registry, "_REGISTRY", builtin)

@@ -27,7 +27,7 @@ from benchmark.training import (
     spread,
     train,
 )
-from methods.weights import sha256_file, sidecar_path
+from methods.core.weights import sha256_file, sidecar_path
 
 LIVE_SEED = 2  # lnet-gie seeds whose default init lets gradients flow on this tiny data
 OTHER_LIVE_SEED = 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from methods.base import ClassicalMethod
+from methods.core.base import ClassicalMethod
 
 
 class GammaPlugin(ClassicalMethod):

@@ -11,8 +11,8 @@ from torch import nn
 
 import methods
 import methods.da_dehazing as da
-from methods.errors import SpecError, WeightsError
-from methods.padding import pad_to_min_size
+from methods.core.errors import SpecError, WeightsError
+from methods.core.padding import pad_to_min_size
 from tests.conftest import requires_cuda
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 

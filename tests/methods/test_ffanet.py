@@ -19,7 +19,7 @@ import torch
 
 import methods
 import methods.ffanet  # registers "ffanet"
-from methods.errors import UnsafeWeightsError, WeightsError
+from methods.core.errors import UnsafeWeightsError, WeightsError
 from tests.conftest import requires_cuda
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from methods.filters import (
+from methods.core.filters import (
     box_mean,
     guided_filter_color,
     guided_filter_gray,

@@ -10,7 +10,7 @@ import torch
 
 import methods
 import methods.griddehazenet as gdn
-from methods.errors import WeightsError
+from methods.core.errors import WeightsError
 from tests.conftest import requires_cuda
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 

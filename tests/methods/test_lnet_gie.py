@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import methods
-from methods.errors import SpecError, WeightsError
+from methods.core.errors import SpecError, WeightsError
 from methods.lnet_gie import copy_aodnet_rows
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 

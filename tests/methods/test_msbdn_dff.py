@@ -19,7 +19,7 @@ from torch import nn
 
 import methods
 import methods.msbdn_dff as msbdn
-from methods.errors import UnsafeWeightsError, WeightsError
+from methods.core.errors import UnsafeWeightsError, WeightsError
 from tests.conftest import requires_cuda
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 

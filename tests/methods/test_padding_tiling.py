@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 import methods
-from methods.errors import SpecError
-from methods.padding import pad_to_multiple
-from methods.tiling import tiled_apply
+from methods.core.errors import SpecError
+from methods.core.padding import pad_to_multiple
+from methods.core.tiling import tiled_apply
 
 
 @pytest.mark.parametrize(("h", "w", "m"), [(37, 45, 16), (5, 3, 16), (32, 32, 16), (7, 9, 1)])
@@ -46,7 +46,7 @@ def test_tile_spec_keys_change_identity_and_validate() -> None:
 
 @pytest.mark.parametrize(("h", "w"), [(5, 9), (37, 45), (1, 1), (96, 112)])
 def test_pad_for_network_reaches_min_size_and_multiple(h: int, w: int) -> None:
-    from methods.padding import pad_for_network
+    from methods.core.padding import pad_for_network
 
     x = torch.rand(1, 3, h, w)
     padded, crop = pad_for_network(x, 16, 32)

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import methods
-from methods import registry
-from methods.errors import MethodError, SpecError, UnknownMethodError
+from methods.core import registry
+from methods.core.errors import MethodError, SpecError, UnknownMethodError
 
 
 def test_builtin_methods_are_registered() -> None:

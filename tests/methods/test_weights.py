@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import methods
-from methods.errors import UnsafeWeightsError, WeightsError
-from methods.weights import extract_state_dict, strip_prefixes
+from methods.core.errors import UnsafeWeightsError, WeightsError
+from methods.core.weights import extract_state_dict, strip_prefixes
 
 
 class _TouchOnUnpickle:

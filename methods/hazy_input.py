@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .base import ClassicalMethod
-from .registry import register_method
+from .core.base import ClassicalMethod
+from .core.registry import register_method
 
 
 @register_method

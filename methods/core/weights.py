@@ -22,7 +22,7 @@ from torch import nn
 
 from .errors import UnsafeWeightsError, WeightsError
 
-SHIPPED_DIR = Path(__file__).resolve().parent / "weights"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 #: dict keys under which training scripts in the wild nest the state_dict
 WRAPPER_KEYS = ("state_dict", "model", "model_state_dict", "net", "network", "params", "params_ema")
 #: prefixes added by DataParallel/DistributedDataParallel and torch.compile

@@ -48,12 +48,11 @@ float32 matrix products are set to a reduced precision (TF32 / bfloat16 settings
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
-__all__ = ["METRICS", "ciede2000", "psnr", "ssim"]
+__all__ = ["ciede2000", "psnr", "ssim"]
 
 # SSIM constants (Wang et al. 2004, skimage's gaussian_weights=True defaults).
 _SSIM_SIGMA = 1.5
@@ -363,11 +362,3 @@ def ciede2000(pred: Tensor, target: Tensor) -> Tensor:
         stop = start + step
         total += _ciede2000_pixels(p[..., start:stop], t[..., start:stop], xyz_over_white).sum(-1)
     return total / count
-
-
-METRICS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
-    "psnr": psnr,
-    "ssim": ssim,
-    "ciede2000": ciede2000,
-}
-"""Metric name -> function(pred, target) -> float64 tensor (N,); PSNR and SSIM: higher is better."""

@@ -1,0 +1,52 @@
+"""Command line: one module per verb; every error a user can cause is one line and status 2.
+
+An incomplete run exits with 1; Ctrl-C exits with 130 and says how to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from ..errors import USER_ERRORS, one_line
+from . import ablation, check, convert_weights, data, list_methods, report, run, train
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    run.add_parser,
+    list_methods.add_parser,
+    report.add_parser,
+    data.add_parser,
+    convert_weights.add_parser,
+    train.add_parser,
+    check.add_parser,
+    check.add_compare_parser,
+    ablation.add_parser,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmark",
+        description="dehaze-bench: LNet-GIE and dehazing baselines under one protocol",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run a command; user errors become one line and status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        run_id = getattr(args, "run_id", None)
+        hint = f" --run-id {run_id}" if run_id else " the same --run-id (see reports/runs/)"
+        print(f"\ninterrupted: rows so far are saved; resume with{hint}", file=sys.stderr)
+        return 130

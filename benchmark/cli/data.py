@@ -1,0 +1,39 @@
+"""`benchmark data`: export the synthetic data set as PNGs, or describe a data set."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..datasets import export, open_dataset
+from .common import add_data_args, data_options
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    import json
+
+    dataset = open_dataset(args.data, **data_options(args))
+    if args.action == "export":
+        count = export(
+            dataset, args.out, split=args.split, limit=args.limit, overwrite=args.overwrite
+        )
+        print(f"wrote {count} pairs to {args.out}/hazy and {args.out}/clear")
+        return 0
+    info = dict(dataset.info())
+    info["fingerprint"] = dataset.fingerprint
+    problems = dataset.check() if args.check and hasattr(dataset, "check") else []
+    if args.check:
+        info["problems"] = problems
+    print(json.dumps(info, indent=2, default=str))
+    return 1 if problems else 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="export the synthetic data set as PNGs, or describe data")
+    p.add_argument("action", choices=["export", "info"])
+    add_data_args(p)
+    p.add_argument("--out", default="data/synthetic", help="export folder")
+    p.add_argument("--split", default="test", choices=["test", "train", "all"])
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--check", action="store_true", help="info: load every pair and report problems")
+    p.set_defaults(func=cmd_data)

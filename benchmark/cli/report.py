@@ -1,0 +1,25 @@
+"""`benchmark report`: regenerate tables and figures from a run's stored rows."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import UsageError
+from ..report import build_report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "manifest.json").is_file():
+        raise UsageError(f"{run_dir} is not a run folder (no manifest.json inside)")
+    paths = build_report(run_dir)
+    print(f"report written: {paths['report']}")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="regenerate tables and figures from a run's rows")
+    p.add_argument("run_dir")
+    p.set_defaults(func=cmd_report)

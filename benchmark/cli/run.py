@@ -1,0 +1,76 @@
+"""`benchmark run`: score and profile methods on a data set into a resumable run folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from ..errors import UsageError
+from ..runner import RunConfig, Runner
+from ..summary import print_summary
+from .common import add_data_args, data_options, parse_weights
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = RunConfig(
+        methods=args.methods,
+        data=args.data,
+        split=args.split,
+        device=args.device,
+        limit=args.limit,
+        run_id=args.run_id,
+        out=Path(args.out),
+        batch_size=args.batch_size,
+        weights=parse_weights(args.weights),
+        trust_weights=args.trust_weights,
+        progress=not args.no_progress,
+        data_options=data_options(args),
+        latency_budget_s=args.latency_budget,
+        tf32=args.tf32,
+    )
+    outcome = Runner(config).run()
+    print_summary(outcome.run_dir, outcome.problems)
+    return 0 if outcome.complete else 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="score and profile methods on a data set")
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        default=["all"],
+        help="all, or names/specs: lnet-gie,aodnet 'lnet-gie:rm=[0.25,1.0]'",
+    )
+    add_data_args(p)
+    p.add_argument("--split", default="test", choices=["test", "train", "all"])
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument("--run-id", default=None, help="resume or name a run (default: timestamp)")
+    p.add_argument("--out", default="reports", help="reports folder (runs go to OUT/runs/ID)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--weights", nargs="*", metavar="NAME=PATH", help="weights for a method")
+    p.add_argument(
+        "--trust-weights",
+        action="store_true",
+        help="allow checkpoints that need full unpickling (can run code!)",
+    )
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument(
+        "--latency-budget", type=float, default=2.0, help="seconds of latency repeats per method"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--tf32",
+        action="store_true",
+        help="allow TF32 convolutions/matmuls on CUDA (faster; outputs then differ ~1e-3 from FP32)",
+    )
+    p.set_defaults(func=cmd_run)

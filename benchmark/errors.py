@@ -1,0 +1,50 @@
+"""Errors a user can cause in the harness; each prints as one line (what, where, what to do)."""
+
+from __future__ import annotations
+
+from methods import MethodError
+
+
+class UsageError(Exception):
+    """A bad option or combination of command-line options."""
+
+
+class DatasetError(Exception):
+    """A data set that cannot be opened or read as asked."""
+
+
+class RunConflictError(Exception):
+    """An existing run id was started with another data set, split or method list."""
+
+
+class CheckError(Exception):
+    """Runs that cannot be checked or compared as asked."""
+
+
+class TrainingError(Exception):
+    """A training option or checkpoint problem the user can fix."""
+
+
+class MetricError(ValueError):
+    """An unknown metric name or metric set."""
+
+
+#: what the command line turns into one line on stderr and exit status 2
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    MethodError,
+    UsageError,
+    DatasetError,
+    RunConflictError,
+    CheckError,
+    TrainingError,
+    MetricError,
+    FileNotFoundError,
+    NotADirectoryError,
+    PermissionError,
+)
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of `exc` on one line (KeyError's quotes removed)."""
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return " ".join(text.split()) or type(exc).__name__

@@ -1,0 +1,54 @@
+"""File helpers shared by every writer: safe file names, atomic writes, content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from methods.core.weights import sha256_file
+
+__all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "safe_name"]
+__all__ += ["sha256_file", "sha256_text", "temp_path"]
+
+MAX_NAME = 120
+
+
+def safe_name(text: str) -> str:
+    """File-name form of a spec or image id: 'lnet-gie:rm=1.0' -> 'lnet-gie_rm-1.0'."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("=", "-")).strip("_")
+    return name[:MAX_NAME] or "_"
+
+
+def temp_path(path: Path) -> Path:
+    """The temporary sibling a file is written to before it replaces `path`."""
+    return path.with_name(path.name + ".tmp")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary sibling, then rename it over `path` (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """`atomic_write_bytes` for UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    """Indented JSON, written atomically."""
+    atomic_write_text(path, json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,81 @@
+"""The metric registry: each metric declares its name, unit, direction and digits once.
+
+The runner computes the registered metrics, and tables, `check` and `ablation` read how to show
+and compare them from here, so a new metric is one `register_metric` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from torch import Tensor
+
+from ..errors import MetricError
+
+Kind = Literal["full-reference", "no-reference"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One image-quality metric: how it is computed, shown and compared."""
+
+    name: str  # column name in per_image.csv
+    label: str  # table heading
+    fn: Callable[[Tensor, Tensor], Tensor]  # (output, reference or input) -> float64 (N,)
+    higher_is_better: bool
+    digits: int
+    unit: str = ""
+    kind: Kind = "full-reference"
+    min_effect: float = 0.0  # smallest difference that matters in a regression check
+    default: bool = True  # computed when no metric set is chosen
+
+    @property
+    def arrow(self) -> str:
+        """The direction marker shown next to the label."""
+        return "↑" if self.higher_is_better else "↓"
+
+    def format(self, value: float) -> str:
+        """The value with this metric's digits and unit."""
+        return f"{value:.{self.digits}f}{self.unit_suffix}"
+
+    @property
+    def unit_suffix(self) -> str:
+        """' dB' for a unit, '' for none."""
+        return f" {self.unit}" if self.unit else ""
+
+
+_METRICS: dict[str, Metric] = {}
+
+
+def register_metric(metric: Metric) -> Metric:
+    """Make `metric` available under its name (names are unique)."""
+    if metric.name in _METRICS and _METRICS[metric.name] != metric:
+        raise ValueError(f"metric {metric.name!r} is already registered")
+    _METRICS[metric.name] = metric
+    return metric
+
+
+def get_metric(name: str) -> Metric:
+    """The registered metric called `name`."""
+    try:
+        return _METRICS[name]
+    except KeyError:
+        known = ", ".join(_METRICS)
+        raise MetricError(f"unknown metric {name!r} (metrics: {known})") from None
+
+
+def all_metrics() -> list[Metric]:
+    """Every registered metric, in registration order."""
+    return list(_METRICS.values())
+
+
+def default_metrics(kind: Kind = "full-reference") -> list[Metric]:
+    """The metrics computed by default on data of this kind."""
+    return [m for m in _METRICS.values() if m.kind == kind and m.default]
+
+
+def metric_names(metrics: Iterable[Metric]) -> list[str]:
+    """The names of `metrics`, in order."""
+    return [m.name for m in metrics]

@@ -1,0 +1,104 @@
+"""The one interface every method has: spec parameters, `enhance`, size and weights metadata.
+
+A method class declares its spec parameters (`params`) and implements `_enhance` (classical) or
+`build_module` plus, where the authors' conventions need it, `preprocess`/`postprocess`
+(neural). The harness only ever calls `enhance`, so it never special-cases a method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
+
+import torch
+from torch import nn
+
+from .errors import SpecError
+from .params import Param
+from .spec import Spec
+from .weights import WeightsInfo
+
+
+class Method:
+    """Base of every method: holds the parsed spec parameters and the device."""
+
+    name: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""
+    kind: ClassVar[Literal["neural", "classical"]] = "classical"
+    citation: ClassVar[str] = ""
+    params: ClassVar[Mapping[str, Param]] = {}
+
+    def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
+        self.device = torch.device(device)
+        self.values: dict[str, Any] = {}
+        for key, param in self.all_params().items():
+            value = values.pop(key, param.default)
+            param.validate(key, value)
+            self.values[key] = value
+        if values:
+            raise SpecError(f"{self.name}: unknown parameter(s) {', '.join(sorted(values))}")
+
+    @classmethod
+    def all_params(cls) -> dict[str, Param]:
+        """Spec parameters of this class and its bases (subclass entries win)."""
+        merged: dict[str, Param] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(getattr(klass, "params", {}) or {})
+        return merged
+
+    @property
+    def spec(self) -> Spec:
+        """Canonical spec: the name plus the non-default parameters, sorted by key."""
+        return Spec(self.name, self.values, self.all_params())
+
+    @property
+    def num_params(self) -> int:
+        """Learnable parameters (0 for classical methods)."""
+        return 0
+
+    @property
+    def file_size_bytes(self) -> int:
+        """Bytes of the serialized weights (0 for classical methods)."""
+        return 0
+
+    @property
+    def module(self) -> nn.Module | None:
+        """The torch module for neural methods, else None."""
+        return None
+
+    @property
+    def weights(self) -> WeightsInfo | None:
+        """What weights were loaded (path, sha256, source), or None."""
+        return None
+
+    @property
+    def is_ready(self) -> bool:
+        """True when the method can be scored (classical, or neural with loaded weights)."""
+        return True
+
+    def enhance(self, x: torch.Tensor) -> torch.Tensor:
+        """Enhance float32 (N,3,H,W) images in [0,1] on `self.device`; same shape, in [0,1]."""
+        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"{self.name}: expected a (N,3,H,W) tensor, got {shape}")
+        with torch.inference_mode():
+            y = self._enhance(x.to(self.device, torch.float32))
+        if y.shape != x.shape:
+            raise RuntimeError(
+                f"{self.name}: output shape {tuple(y.shape)} differs from input {tuple(x.shape)}"
+            )
+        if not bool(torch.isfinite(y).all()):
+            raise FloatingPointError(f"{self.name}: output contains NaN or Inf")
+        return y.clamp(0.0, 1.0)
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.spec} on {self.device}>"
+
+
+class ClassicalMethod(Method):
+    """A hand-designed algorithm written in batched torch (runs on CPU and GPU alike)."""
+
+    kind = "classical"

@@ -1,0 +1,140 @@
+"""Neural methods: a network plus the adapter that owns its conventions and checkpoint format.
+
+A subclass implements `build_module` and, where the authors' conventions need it,
+`preprocess`/`postprocess`/`convert_state_dict`/`read_checkpoint`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from .base import Method
+from .errors import SpecError
+from .padding import pad_for_network
+from .params import Param
+from .tiling import tiled_apply
+from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_weights_for
+
+
+@dataclass
+class _LoadedWeights:
+    info: WeightsInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class NeuralMethod(Method):
+    """A network plus the adapter that owns its input/output conventions and checkpoint format."""
+
+    kind = "neural"
+    #: inputs are reflect-padded to a multiple of this and cropped back (any H, W works)
+    size_multiple: ClassVar[int] = 1
+    #: smaller inputs are reflect-padded up to this (networks whose deepest level needs pixels)
+    min_size: ClassVar[int] = 1
+    params: ClassVar[Mapping[str, Param]] = {
+        "tile": Param(
+            0, int, "tile size for tiled inference, 0 = whole image", lambda v: v == 0 or v >= 16
+        ),
+        "overlap": Param(32, int, "overlap between tiles in pixels", lambda v: v >= 0),
+    }
+
+    def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
+        super().__init__(device, **values)
+        if self.values["tile"] and self.values["overlap"] * 2 >= self.values["tile"]:
+            raise SpecError(f"{self.name}: overlap must be less than half the tile size")
+        self._module = self.build_module().to(self.device).eval()
+        self._loaded = _LoadedWeights()
+
+    # --- to implement -------------------------------------------------------------------
+    def build_module(self) -> nn.Module:
+        """Build the network for this variant (random init)."""
+        raise NotImplementedError
+
+    def preprocess(self, x: torch.Tensor) -> torch.Tensor:
+        """Map [0,1] RGB to what the network expects (default: unchanged)."""
+        return x
+
+    def postprocess(self, out: Any, x: torch.Tensor) -> torch.Tensor:
+        """Map the network output (and the padded [0,1] input) back to [0,1] RGB."""
+        return out
+
+    def convert_state_dict(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Map an authors' checkpoint layout to our module's keys (default: unchanged)."""
+        return state
+
+    def read_checkpoint(self, path: Path, trust: bool) -> Any:
+        """Read a checkpoint file (default: safe torch.load); override for special formats."""
+        return read_checkpoint(path, trust=trust)
+
+    # --- the adapter path ---------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Differentiable adapter path on [0,1] input: pad, pre, network, post, crop."""
+        padded, crop = pad_for_network(x, self.size_multiple, self.min_size)
+        out = self.postprocess(self._module(self.preprocess(padded)), padded)
+        return crop(out)
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        tile = self.values["tile"]
+        if tile:
+            return tiled_apply(self.forward, x, tile, self.values["overlap"])
+        return self.forward(x)
+
+    # --- metadata -----------------------------------------------------------------------
+    @property
+    def module(self) -> nn.Module:
+        return self._module
+
+    @property
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self._module.parameters() if p.requires_grad)
+
+    @property
+    def file_size_bytes(self) -> int:
+        buffer = io.BytesIO()
+        torch.save(self._module.state_dict(), buffer)
+        return buffer.tell()
+
+    @property
+    def weights(self) -> WeightsInfo | None:
+        return self._loaded.info
+
+    @property
+    def is_ready(self) -> bool:
+        return self._loaded.info is not None
+
+    def not_ready_reason(self) -> str:
+        """Why the method cannot be scored, with what to do about it."""
+        target = self.spec if ":" not in self.spec else f'"{self.spec}'
+        quote = "" if ":" not in self.spec else '"'
+        return (
+            f"no weights: pass --weights {target}=PATH{quote} or train it "
+            f"(python -m benchmark train {quote}{self.spec}{quote})"
+        )
+
+    # --- weights ------------------------------------------------------------------------
+    def load_weights(self, path: str | Path, trust: bool = False, source: str = "user") -> None:
+        """Load a checkpoint (ours or the authors' format) strictly into the module."""
+        info = load_weights_file(
+            self._module,
+            path,
+            convert=self.convert_state_dict,
+            trust=trust,
+            source=source,
+            reader=self.read_checkpoint,
+        )
+        self._module.to(self.device).eval()
+        self._loaded.info = info
+
+    def load_shipped_weights(self) -> bool:
+        """Load the weights shipped with the package for exactly this spec, if there are any."""
+        shipped = shipped_weights_for(self.spec)
+        if shipped is None:
+            return False
+        self.load_weights(shipped, source="shipped")
+        return True
