@@ -21,8 +21,8 @@ from methods.core.spec import spec_name
 
 from .check import RunData, load_run
 from .errors import CheckError
+from .report.table_formats import to_markdown
 from .stats import bootstrap_mean_ci, paired_bootstrap_ci
-from .tables import to_markdown
 
 METHOD = "lnet-gie"
 DEFAULT_SPEC = METHOD  # rm=0.5, wm=0.5: the canonical spec of the defaults has no parameters

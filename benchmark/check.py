@@ -41,8 +41,9 @@ import pandas as pd
 from methods import MethodError
 
 from .errors import CheckError
-from .profiling import split_repeats_ms
-from .results import RunStore
+from .report.table_formats import to_markdown
+from .run.profiling import split_repeats_ms
+from .run.store import RunStore
 from .stats import (
     BOOT_SEED,
     N_BOOT,
@@ -52,7 +53,6 @@ from .stats import (
     ratio_of_medians_ci,
     wilcoxon_p,
 )
-from .tables import to_markdown
 
 QUALITY_METRICS = ("psnr", "ssim", "ciede2000")
 METRICS = (*QUALITY_METRICS, "latency")
@@ -409,7 +409,7 @@ def remeasure_latency(
     import methods
 
     from .environment import device_name
-    from .profiling import measure_latency
+    from .run.profiling import measure_latency
 
     dev = methods.resolve_device(device)
     cand = methods.get_method(spec_cand, device=dev, use_shipped=False)

@@ -44,6 +44,11 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def failure_text(exc: BaseException) -> str:
+    """A failure as recorded in a result row: 'Type: message' on one line, at most 300 chars."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+
+
 def one_line(exc: BaseException) -> str:
     """The message of `exc` on one line (KeyError's quotes removed)."""
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -14,6 +14,7 @@ import torch
 
 from .core.base import ClassicalMethod
 from .core.filters import guided_filter_gray, min_filter, rgb_to_gray
+from .core.paper import PaperValues
 from .core.params import Param
 from .core.registry import register_method
 
@@ -45,6 +46,10 @@ class DCP(ClassicalMethod):
     name = "dcp"
     display_name = "DCP"
     citation = "He, Sun, Tang, Single Image Haze Removal Using Dark Channel Prior, TPAMI 2011"
+    #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
+    paper = PaperValues(
+        "DCP", 28.3117, 0.7882, 5343040, 21829, "classical: the paper's count is not learnable"
+    )
     params: ClassVar[dict[str, Param]] = {
         "patch": Param(15, int, "dark channel patch size (odd)", _odd, "patch must be odd >= 1"),
         "omega": Param(0.95, float, "haze kept for depth perception", lambda v: 0 < v <= 1),

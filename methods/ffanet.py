@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .core.neural import NeuralMethod
+from .core.paper import PaperValues
 from .core.registry import register_method
 
 #: the official test script's torchvision Normalize constants (net/test.py)
@@ -147,6 +148,8 @@ class FFANetMethod(NeuralMethod):
     citation = (
         "Qin et al., FFA-Net: Feature Fusion Attention Network for Single Image Dehazing, AAAI 2020"
     )
+    #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
+    paper = PaperValues("FFANet", 27.9982, 0.6933, 4455913, 4789)
 
     def build_module(self) -> nn.Module:
         return FFA(blocks=19)

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core.neural import NeuralMethod
+from .core.paper import PaperValues
 from .core.registry import register_method
 
 
@@ -140,6 +141,8 @@ class GCANetMethod(NeuralMethod):
     citation = (
         "Chen et al., Gated Context Aggregation Network for Image Dehazing and Deraining, WACV 2019"
     )
+    #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
+    paper = PaperValues("GCANet", 28.4199, 0.7929, 702818, 2758)
     #: the official script resizes to a multiple of 4 (the network itself needs a multiple of 2)
     size_multiple = 4
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 
 from ..errors import UsageError
-from ..runner import RunConfig, Runner
-from ..summary import print_summary
+from ..report import build_report, print_summary
+from ..run import RunConfig, Runner
 from .common import add_data_args, data_options, parse_weights
 
 
@@ -38,6 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         tf32=args.tf32,
     )
     outcome = Runner(config).run()
+    build_report(outcome.run_dir)
     print_summary(outcome.run_dir, outcome.problems)
     return 0 if outcome.complete else 1
 

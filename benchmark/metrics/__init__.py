@@ -12,13 +12,13 @@ from .registry import (
 )
 
 PSNR = register_metric(
-    Metric("psnr", "PSNR", psnr, higher_is_better=True, digits=2, unit="dB", min_effect=0.05)
+    Metric("psnr", "PSNR", psnr, True, digits=2, unit="dB", min_effect=0.05, headline=True)
 )
 SSIM = register_metric(
-    Metric("ssim", "SSIM", ssim, higher_is_better=True, digits=4, min_effect=0.002)
+    Metric("ssim", "SSIM", ssim, True, digits=4, min_effect=0.002, headline=True)
 )
 CIEDE2000 = register_metric(
-    Metric("ciede2000", "CIEDE2000", ciede2000, higher_is_better=False, digits=2, min_effect=0.1)
+    Metric("ciede2000", "CIEDE2000", ciede2000, False, digits=2, min_effect=0.1)
 )
 
 __all__ = [

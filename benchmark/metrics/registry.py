@@ -30,6 +30,7 @@ class Metric:
     kind: Kind = "full-reference"
     min_effect: float = 0.0  # smallest difference that matters in a regression check
     default: bool = True  # computed when no metric set is chosen
+    headline: bool = False  # shown with its CI in Table 1, the console summary and the bar plot
 
     @property
     def arrow(self) -> str:
@@ -39,6 +40,12 @@ class Metric:
     def format(self, value: float) -> str:
         """The value with this metric's digits and unit."""
         return f"{value:.{self.digits}f}{self.unit_suffix}"
+
+    @property
+    def heading(self) -> str:
+        """Table heading: label, unit in brackets, '[95% CI]' for headline metrics."""
+        unit = f" ({self.unit})" if self.unit else ""
+        return f"{self.label}{unit}" + (" [95% CI]" if self.headline else "")
 
     @property
     def unit_suffix(self) -> str:

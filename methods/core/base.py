@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .errors import SpecError
+from .paper import PaperValues
 from .params import Param
 from .spec import Spec
 from .weights import WeightsInfo
@@ -26,6 +27,8 @@ class Method:
     display_name: ClassVar[str] = ""
     kind: ClassVar[Literal["neural", "classical"]] = "classical"
     citation: ClassVar[str] = ""
+    #: the LNet-GIE paper's Tables 1-2 row for this method (None: not in the paper)
+    paper: ClassVar[PaperValues | None] = None
     params: ClassVar[Mapping[str, Param]] = {}
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
@@ -75,6 +78,10 @@ class Method:
     def is_ready(self) -> bool:
         """True when the method can be scored (classical, or neural with loaded weights)."""
         return True
+
+    def not_ready_reason(self) -> str:
+        """Why the method cannot be scored, with what to do about it ('' when it can)."""
+        return ""
 
     def enhance(self, x: torch.Tensor) -> torch.Tensor:
         """Enhance float32 (N,3,H,W) images in [0,1] on `self.device`; same shape, in [0,1]."""

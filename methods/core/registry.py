@@ -14,6 +14,7 @@ import torch
 from .base import Method
 from .errors import MethodError, SpecError, UnknownMethodError
 from .neural import NeuralMethod
+from .paper import PaperValues
 from .spec import Spec, expand_grid, split_spec_text
 
 ENTRY_POINT_GROUP = "dehaze_bench.methods"
@@ -73,6 +74,14 @@ def method_class(name: str) -> type[Method]:
         raise UnknownMethodError(
             f"unknown method {name!r}{hint} (available: {', '.join(sorted(_REGISTRY))})"
         ) from None
+
+
+def paper_values(name: str) -> PaperValues | None:
+    """The paper's Tables 1-2 row of a registered method; None for others and unknown names."""
+    try:
+        return method_class(name).paper
+    except UnknownMethodError:
+        return None
 
 
 def parse_spec(text: str) -> Spec:

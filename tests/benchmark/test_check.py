@@ -22,8 +22,8 @@ from benchmark.check import (
     run_compare,
 )
 from benchmark.cli import main
-from benchmark.profiling import Profile, join_repeats_ms, split_repeats_ms
-from benchmark.results import METHOD_FIELDS, CsvAppender, RunStore
+from benchmark.run.profiling import Profile, join_repeats_ms, split_repeats_ms
+from benchmark.run.store import METHOD_FIELDS, CsvAppender, RunStore
 from benchmark.stats import holm_adjust, mann_whitney_p, paired_bootstrap_ci, wilcoxon_p
 from methods import canonical_spec
 

@@ -283,7 +283,8 @@ def test_method_argument_splitting() -> None:
 
 
 def test_weights_by_name_apply_to_variants_and_by_spec_only_to_that_spec(tmp_path: Path) -> None:
-    from benchmark.runner import RunConfig, plan_methods
+    from benchmark.run.config import RunConfig
+    from benchmark.run.plan import plan_methods
 
     weights = _lnet_weights(tmp_path)
     config = RunConfig(methods=["lnet-gie", "lnet-gie:rm=0.25"], weights={"lnet-gie": str(weights)})

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmark.figures import pareto_front
+from benchmark.report.figures import pareto_front
+from benchmark.report.table_formats import latex_escape, to_latex, to_markdown
 from benchmark.stats import bootstrap_mean_ci
-from benchmark.tables import latex_escape, to_latex, to_markdown
 
 
 def test_bootstrap_ci_agrees_with_scipy_percentile_bootstrap() -> None:

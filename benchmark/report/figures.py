@@ -5,28 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import cv2
 import numpy as np
 import pandas as pd
-from PIL import Image
 
-from .results import RunStore
+from ..metrics import Metric, all_metrics
+from ..plotting import DPI, plt
+from ..run.store import RunStore
+from .tables import method_label
 
-DPI = 130
 CLASSICAL_X = 1.0  # where 0-parameter (classical) methods sit on the log axis
 
 
 def _label(row: pd.Series) -> str:
-    name = str(row.get("display_name") or row["spec"])
-    spec = str(row["spec"])
-    return name if ":" not in spec else f"{name}\n{spec.split(':', 1)[1]}"
+    return method_label(row, sep="\n")
 
 
 def _scored(summary: pd.DataFrame) -> pd.DataFrame:
     return summary[summary["n_images"] > 0].reset_index(drop=True)
+
+
+def _headline(summary: pd.DataFrame) -> list[Metric]:
+    """The headline metrics the summary holds (PSNR and SSIM for paired data)."""
+    return [m for m in all_metrics() if m.headline and f"{m.name}_mean" in summary.columns]
 
 
 def pareto_front(cost: np.ndarray, quality: np.ndarray) -> np.ndarray:
@@ -41,26 +42,25 @@ def pareto_front(cost: np.ndarray, quality: np.ndarray) -> np.ndarray:
 
 
 def quality_bars(summary: pd.DataFrame, path: Path) -> Path:
-    """PSNR and SSIM means with 95% bootstrap CI error bars."""
+    """The headline metrics' means with 95% bootstrap CI error bars, one panel each."""
     data = _scored(summary)
-    fig, axes = plt.subplots(1, 2, figsize=(max(7, 1.1 * len(data) + 3), 4.2))
-    for ax, metric, unit in ((axes[0], "psnr", "PSNR (dB)"), (axes[1], "ssim", "SSIM")):
-        mean = data[f"{metric}_mean"].to_numpy(float)
-        err = np.vstack(
-            [
-                mean - data[f"{metric}_ci_low"].to_numpy(float),
-                data[f"{metric}_ci_high"].to_numpy(float) - mean,
-            ]
-        )
+    shown = _headline(summary)
+    fig, axes = plt.subplots(
+        1, len(shown), figsize=(max(7, 1.1 * len(data) + 3), 4.2), squeeze=False
+    )
+    for ax, metric in zip(axes[0], shown, strict=True):
+        name = metric.name
+        mean = data[f"{name}_mean"].to_numpy(float)
+        low, high = data[f"{name}_ci_low"].to_numpy(float), data[f"{name}_ci_high"].to_numpy(float)
         x = np.arange(len(data))
-        ax.bar(x, mean, yerr=err, capsize=4, color="#4c72b0", alpha=0.85)
+        ax.bar(x, mean, yerr=np.vstack([mean - low, high - mean]), capsize=4, color="#4c72b0")
         ax.set_xticks(x, [_label(r) for _, r in data.iterrows()], rotation=45, ha="right")
-        ax.set_ylabel(unit)
-        low = np.nanmin(data[f"{metric}_ci_low"]) if len(data) else 0
-        ax.set_ylim(bottom=max(0, low - (2 if metric == "psnr" else 0.05)))
+        ax.set_ylabel(f"{metric.label}{metric.unit and f' ({metric.unit})'} {metric.arrow}")
+        if len(data) and metric.higher_is_better:
+            span = max(np.nanmax(high) - np.nanmin(low), 1e-9)
+            ax.set_ylim(bottom=max(0, np.nanmin(low) - 0.5 * span))
         ax.grid(axis="y", alpha=0.3)
-    axes[0].set_title("PSNR, mean and 95% CI")
-    axes[1].set_title("SSIM, mean and 95% CI")
+        ax.set_title(f"{metric.label}, mean and 95% CI")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -156,7 +156,7 @@ def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path
             ax.axis("off")
             file = store.sample_path(spec, image_id)
             if file.exists():
-                ax.imshow(np.asarray(Image.open(file).convert("RGB")))
+                ax.imshow(cv2.cvtColor(cv2.imread(str(file), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
             if r == 0:
                 ax.set_title(title, fontsize=7)
     fig.tight_layout(pad=0.2)

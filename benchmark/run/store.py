@@ -15,17 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import RunConflictError
-from .files import safe_name
+from ..errors import RunConflictError
+from ..files import atomic_write_json, safe_name
+from ..metrics import default_metrics, metric_names
 
+#: per_image.csv columns: the row's keys, every default metric (registry order), then outcome
 PER_IMAGE_FIELDS = (
     "spec",
     "method",
     "image_id",
     "group",
-    "psnr",
-    "ssim",
-    "ciede2000",
+    *metric_names(default_metrics()),
     "seconds",
     "status",
     "error",
@@ -123,10 +123,7 @@ class RunStore:
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        atomic_write_json(self.manifest_path, manifest)
 
     def check_identity(self, manifest: Mapping[str, Any]) -> None:
         """Refuse to resume a run id that was started with other data or methods."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .report import load_summary
+from ..metrics import all_metrics
+from .summary import load_summary
 
 
 def _num(value: object, fmt: str) -> str:
@@ -19,16 +20,19 @@ def _num(value: object, fmt: str) -> str:
 
 
 def format_summary(summary: pd.DataFrame) -> str:
-    """Per spec: PSNR, SSIM, n, params, latency and status, one line each."""
-    header = f"{'method':<28}{'PSNR':>8}{'SSIM':>8}{'n':>6}{'params':>12}{'ms/img':>9}  status"
+    """Per spec: the headline metrics, n, params, latency and status, one line each."""
+    shown = [m for m in all_metrics() if m.headline and f"{m.name}_mean" in summary.columns]
+    heads = "".join(f"{m.label:>8}" for m in shown)
+    header = f"{'method':<28}{heads}{'n':>6}{'params':>12}{'ms/img':>9}  status"
     lines = [header, "-" * len(header)]
     for _, row in summary.iterrows():
         status = str(row.get("status", ""))
         if status not in ("done", "nan") and row.get("reason"):
             status = f"{status}: {row['reason']}"
         lines.append(
-            f"{str(row['spec'])[:27]:<28}{_num(row.get('psnr_mean'), '.2f'):>8}"
-            f"{_num(row.get('ssim_mean'), '.4f'):>8}{int(row.get('n_images', 0)):>6}"
+            f"{str(row['spec'])[:27]:<28}"
+            + "".join(f"{_num(row.get(f'{m.name}_mean'), f'.{m.digits}f'):>8}" for m in shown)
+            + f"{int(row.get('n_images', 0)):>6}"
             f"{_num(row.get('params'), ',.0f'):>12}{_num(row.get('latency_median_ms'), '.1f'):>9}"
             f"  {status[:90]}"
         )

@@ -1,71 +1,39 @@
 """`benchmark run`: score and profile every method on one split, into a resumable run folder.
 
 Per method: the cost profile first (so the time a full scoring takes can be estimated and
-printed), then the quality pass (output clamped, 8-bit quantised, PSNR/SSIM/CIEDE2000 per
-image). Failures become rows; a method that fails on several consecutive images is skipped;
+printed), then the quality pass (output clamped, 8-bit quantised, every default metric of the
+registry per image). Failures become rows; a method that fails on several consecutive images is skipped;
 the other methods go on.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
 import methods
-from methods import Method, NeuralMethod
-from methods.core.spec import split_method_list
+from methods import Method
 
-from . import metrics
-from .data_cache import LoadedSplit, load_split
-from .datasets import PairedDataset, open_dataset
-from .environment import device_name, environment
-from .images import quantize_8bit, save_png, to_uint8
+from .. import metrics
+from ..data_cache import LoadedSplit, load_split
+from ..datasets import open_dataset
+from ..environment import device_name
+from ..errors import failure_text
+from ..images import quantize_8bit, save_png, to_uint8
+from .config import RunConfig
+from .manifest import run_identity, run_manifest
+from .plan import default_run_id, plan_methods
 from .profiling import profile_method
-from .results import RunStore
+from .samples import choose_samples, hazy_input_psnr
+from .store import RunStore
 
-N_SAMPLES = 5
-SAMPLE_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
 FINAL_STATUSES = ("done", "skipped", "not scored", "failed")
-
-
-@dataclass
-class RunConfig:
-    """Everything `benchmark run` was asked to do."""
-
-    methods: Sequence[str] = ("all",)
-    data: str | None = None
-    split: str = "test"
-    device: str = "auto"
-    limit: int | None = None
-    run_id: str | None = None
-    out: Path = Path("reports")
-    batch_size: int = 8
-    weights: dict[str, str] = field(default_factory=dict)
-    trust_weights: bool = False
-    max_consecutive_failures: int = 3
-    latency_budget_s: float = 2.0
-    progress: bool = True
-    data_options: dict[str, Any] = field(default_factory=dict)
-    tf32: bool = False
-    command: list[str] = field(default_factory=lambda: list(sys.argv))
-
-
-@dataclass
-class PlannedMethod:
-    """A method to run: the built instance, and whether the user named it explicitly."""
-
-    method: Method
-    explicit: bool
 
 
 @dataclass
@@ -75,67 +43,6 @@ class RunOutcome:
     run_dir: Path
     complete: bool
     problems: list[str]
-
-
-def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
-    """Build every requested method variant once (validating specs and weights up front)."""
-    explicit = True
-    requested: list[str] = []
-    for spec in split_method_list(config.methods):
-        if spec == "all":
-            explicit = False
-            requested.extend(methods.available_methods())
-        else:
-            requested.extend(methods.expand_spec(spec))
-    planned: list[PlannedMethod] = []
-    seen: set[str] = set()
-    for spec in requested:
-        canonical = methods.parse_spec(spec)
-        if canonical in seen:
-            continue
-        seen.add(canonical)
-        weights = config.weights.get(canonical, config.weights.get(canonical.name))
-        method = methods.get_method(
-            canonical, device=device, weights=weights, trust_weights=config.trust_weights
-        )
-        planned.append(PlannedMethod(method, explicit or weights is not None))
-    unknown = (
-        set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}
-    )
-    if unknown:
-        raise methods.SpecError(
-            f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
-        )
-    return planned
-
-
-def default_run_id(dataset: PairedDataset, split: str) -> str:
-    """A readable, unique run id: date-time plus data set and split."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', dataset.name)}-{split}"
-
-
-def choose_samples(split: LoadedSplit, haze_psnr: np.ndarray) -> list[str]:
-    """Five images across haze levels (quantiles of hazy-vs-clear PSNR), deterministically."""
-    valid = [i for i in range(len(split.ids)) if split.hazy[i] is not None]
-    if not valid:
-        return []
-    order = sorted(valid, key=lambda i: (haze_psnr[i], split.ids[i]))
-    used: set[int] = set()
-    for q in SAMPLE_QUANTILES[: min(N_SAMPLES, len(order))]:
-        target = q * (len(order) - 1)
-        free = [k for k in range(len(order)) if k not in used]
-        used.add(min(free, key=lambda k: (abs(k - target), k)))
-    return [split.ids[order[k]] for k in sorted(used)]
-
-
-def hazy_input_psnr(split: LoadedSplit, device: torch.device, batch_size: int) -> np.ndarray:
-    """PSNR of each hazy input against its clear image (the haze level of each pair)."""
-    values = np.full(len(split.ids), np.nan)
-    for batch in split.batches(batch_size * 4):
-        hazy, clear = split.tensors(batch, device)
-        values[batch] = metrics.psnr(hazy, clear).cpu().numpy()
-    return values
 
 
 class Runner:
@@ -160,50 +67,9 @@ class Runner:
         self.store = RunStore(Path(config.out) / "runs" / run_id)
         self.problems: list[str] = []
 
-    # --- set-up -------------------------------------------------------------------------
-    def identity(self) -> dict[str, Any]:
-        """The manifest keys that make a run id resumable."""
-        return {
-            "dataset_fingerprint": self.dataset.fingerprint,
-            "split": self.config.split,
-            "limit": self.config.limit,
-            "specs": [p.method.spec for p in self.planned],
-            "weights": {
-                p.method.spec: (p.method.weights.sha256 if p.method.weights else None)
-                for p in self.planned
-            },
-        }
-
-    def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        old = self.store.read_manifest() if self.store.exists() else {}
-        return {
-            **self.identity(),
-            "run_id": self.store.root.name,
-            "created": old.get("created", now),
-            "updated": now,
-            "command": self.config.command,
-            "dataset": {"name": self.dataset.name, "info": self.dataset.info()},
-            "n_images": n_images,
-            "batch_size": self.config.batch_size,
-            "tf32": self.config.tf32 if self.device.type == "cuda" else None,
-            "environment": environment(self.device),
-            "methods": {
-                p.method.spec: {
-                    "name": p.method.name,
-                    "display_name": p.method.display_name,
-                    "kind": p.method.kind,
-                    "values": p.method.values,
-                    "weights": p.method.weights.to_dict() if p.method.weights else None,
-                }
-                for p in self.planned
-            },
-            "sample_images": samples,
-        }
-
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
-        """Load data once, then profile and score each method; write tables and figures."""
+        """Load data once, then profile and score each method into the run folder."""
         if self.store.exists():
             self.store.check_identity(self.identity())
             self._log(f"resuming run {self.store.root}")
@@ -230,10 +96,19 @@ class Runner:
                     continue
                 self._run_method(planned, split, samples, rows, table)
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
-        from .report import build_report  # local import: report pulls in matplotlib
-
-        build_report(self.store.root)
         return RunOutcome(self.store.root, not self.problems, self.problems)
+
+    def identity(self) -> dict[str, Any]:
+        """The manifest keys that make a run id resumable."""
+        return run_identity(self.dataset, self.config, [p.method for p in self.planned])
+
+    def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
+        """The run's manifest as it stands now (keeps the first `created` time)."""
+        old = self.store.read_manifest() if self.store.exists() else {}
+        methods_run = [p.method for p in self.planned]
+        return run_manifest(
+            self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
+        )
 
     def _finished_specs(self) -> set[str]:
         frame = self.store.methods()
@@ -272,12 +147,12 @@ class Runner:
         try:
             prof = profile_method(method, height, width, self.config.latency_budget_s).to_dict()
         except Exception as exc:  # a broken method must not sink the run: score it anyway
-            profile_error = f"profiling failed: {_one_line(exc)}"
+            profile_error = f"profiling failed: {failure_text(exc)}"
             prof = {"params": method.num_params, "file_size_bytes": method.file_size_bytes}
             self.problems.append(f"{method.spec}: {profile_error}")
             self._log(f"{method.spec}: {profile_error}")
         if not method.is_ready:
-            reason = method.not_ready_reason() if isinstance(method, NeuralMethod) else ""
+            reason = method.not_ready_reason()
             table.write([self._method_row(method, "not scored", reason, **prof)])
             self._log(f"{method.spec}: profiled; not scored ({reason})")
             if planned.explicit:
@@ -341,13 +216,13 @@ class Runner:
             return self._evaluate(method, split, batch, samples)
         except Exception as exc:
             if len(batch) == 1:
-                return [self._row(method, split, batch[0], "error", _one_line(exc))]
+                return [self._row(method, split, batch[0], "error", failure_text(exc))]
             rows = []
             for index in batch:  # isolate the failing image(s)
                 try:
                     rows.extend(self._evaluate(method, split, [index], samples))
                 except Exception as exc:
-                    rows.append(self._row(method, split, index, "error", _one_line(exc)))
+                    rows.append(self._row(method, split, index, "error", failure_text(exc)))
             return rows
 
     def _evaluate(self, method, split, batch, samples) -> list[dict]:
@@ -385,11 +260,6 @@ class Runner:
             tqdm.write(message, file=sys.stderr)
         else:
             print(message, file=sys.stderr)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}"[:300]
 
 
 def _duration(seconds: float) -> str:

@@ -1,0 +1,69 @@
+"""summary.csv: one row per method spec with metric means, 95% bootstrap CIs, cost, paper values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from methods.core.registry import paper_values
+from methods.core.spec import spec_name
+
+from ..metrics import all_metrics
+from ..run.store import RunStore
+from ..stats import bootstrap_mean_ci
+
+
+def summarize(store: RunStore) -> pd.DataFrame:
+    """One row per method spec: quality means with 95% bootstrap CIs, cost, paper values."""
+    methods_frame = store.methods()
+    rows_frame = store.per_image()
+    order = _spec_order(store, methods_frame)
+    scored = [m for m in all_metrics() if m.name in rows_frame.columns]
+    out: list[dict[str, Any]] = []
+    for spec in order:
+        info = methods_frame[methods_frame["spec"] == spec]
+        row: dict[str, Any] = {"spec": spec}
+        if not info.empty:
+            row.update(info.iloc[-1].to_dict())
+        mine = rows_frame[rows_frame["spec"] == spec]
+        ok = mine[mine["status"] == "ok"]
+        row["n_images"] = len(ok)
+        row["n_errors"] = int((mine["status"] != "ok").sum())
+        for metric in scored:
+            mean, low, high = bootstrap_mean_ci(ok[metric.name].astype(float).to_numpy())
+            row.update(
+                {f"{metric.name}_mean": mean, f"{metric.name}_ci_low": low},
+                **{f"{metric.name}_ci_high": high},
+            )
+        paper = paper_values(str(row.get("method") or spec_name(spec)))
+        row["paper_psnr"] = paper.psnr if paper else np.nan
+        row["paper_ssim"] = paper.ssim if paper else np.nan
+        row["paper_params"] = paper.params if paper else np.nan
+        row["paper_memory_kb"] = paper.memory_kb if paper else np.nan
+        row["paper_note"] = paper.note if paper else ""
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _spec_order(store: RunStore, methods_frame: pd.DataFrame) -> list[str]:
+    if store.exists():
+        specs = list(store.read_manifest().get("specs", []))
+        if specs:
+            return specs
+    return list(dict.fromkeys(methods_frame["spec"].astype(str)))
+
+
+def load_summary(run_dir: str | Path) -> pd.DataFrame:
+    """summary.csv of a run (recomputed from rows when missing)."""
+    store = RunStore(Path(run_dir))
+    path = store.root / "summary.csv"
+    return pd.read_csv(path) if path.exists() else summarize(store)
+
+
+def manifest_of(run_dir: str | Path) -> dict[str, Any]:
+    """The manifest of a run folder."""
+    return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))

@@ -1,0 +1,31 @@
+"""What `benchmark run` was asked to do: one dataclass, filled by the CLI or by code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class RunConfig:
+    """Everything `benchmark run` was asked to do."""
+
+    methods: Sequence[str] = ("all",)
+    data: str | None = None
+    split: str = "test"
+    device: str = "auto"
+    limit: int | None = None
+    run_id: str | None = None
+    out: Path = Path("reports")
+    batch_size: int = 8
+    weights: dict[str, str] = field(default_factory=dict)
+    trust_weights: bool = False
+    max_consecutive_failures: int = 3
+    latency_budget_s: float = 2.0
+    progress: bool = True
+    data_options: dict[str, Any] = field(default_factory=dict)
+    tf32: bool = False
+    command: list[str] = field(default_factory=lambda: list(sys.argv))

@@ -1,0 +1,62 @@
+"""The methods of a run: every requested spec built once, weights matched, ids named."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import torch
+
+import methods
+from methods import Method
+from methods.core.spec import split_method_list
+
+from ..datasets import PairedDataset
+from .config import RunConfig
+
+
+@dataclass
+class PlannedMethod:
+    """A method to run: the built instance, and whether the user named it explicitly."""
+
+    method: Method
+    explicit: bool
+
+
+def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
+    """Build every requested method variant once (validating specs and weights up front)."""
+    explicit = True
+    requested: list[str] = []
+    for spec in split_method_list(config.methods):
+        if spec == "all":
+            explicit = False
+            requested.extend(methods.available_methods())
+        else:
+            requested.extend(methods.expand_spec(spec))
+    planned: list[PlannedMethod] = []
+    seen: set[str] = set()
+    for spec in requested:
+        canonical = methods.parse_spec(spec)
+        if canonical in seen:
+            continue
+        seen.add(canonical)
+        weights = config.weights.get(canonical, config.weights.get(canonical.name))
+        method = methods.get_method(
+            canonical, device=device, weights=weights, trust_weights=config.trust_weights
+        )
+        planned.append(PlannedMethod(method, explicit or weights is not None))
+    unknown = (
+        set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}
+    )
+    if unknown:
+        raise methods.SpecError(
+            f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
+        )
+    return planned
+
+
+def default_run_id(dataset: PairedDataset, split: str) -> str:
+    """A readable, unique run id: date-time plus data set and split."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', dataset.name)}-{split}"
