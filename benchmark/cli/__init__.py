@@ -26,6 +26,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `python -m benchmark` parser with one subcommand per verb module."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
         description="dehaze-bench: LNet-GIE and dehazing baselines under one protocol",

@@ -11,6 +11,7 @@ import methods
 
 
 def cmd_convert_weights(args: argparse.Namespace) -> int:
+    """Load SRC trusted, write its state_dict to DST (a file that loads without trust)."""
     method = methods.get_method(args.method, device="cpu", weights=args.src, trust_weights=True)
     out = Path(args.dst)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -20,6 +21,7 @@ def cmd_convert_weights(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `convert-weights` subcommand."""
     p = sub.add_parser(
         "convert-weights",
         help="turn a checkpoint that needs full unpickling into a safe state_dict (trusts SRC)",

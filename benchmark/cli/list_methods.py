@@ -8,6 +8,7 @@ import methods
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """Print one line per registered method: kind, parameters, which weights it has."""
     from methods.core.weights import shipped_weights_for
 
     print(f"{'method':<16}{'kind':<11}{'params':>12}  weights")
@@ -27,5 +28,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `list` subcommand."""
     p = sub.add_parser("list", help="methods, kinds, parameters, weights available")
     p.set_defaults(func=cmd_list)

@@ -10,7 +10,7 @@ from ..report import build_report
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-
+    """Rebuild summary, tables, figures and report.md of RUN_DIR from its rows."""
     run_dir = Path(args.run_dir)
     if not (run_dir / "manifest.json").is_file():
         raise UsageError(f"{run_dir} is not a run folder (no manifest.json inside)")
@@ -20,6 +20,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `report` subcommand."""
     p = sub.add_parser("report", help="regenerate tables and figures from a run's rows")
     p.add_argument("run_dir")
     p.set_defaults(func=cmd_report)

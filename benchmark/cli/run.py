@@ -10,32 +10,25 @@ import torch
 from ..errors import UsageError
 from ..report import build_report, print_summary
 from ..run import RunConfig, Runner
-from .common import add_data_args, data_options, parse_weights
+from .common import add_data_args, config_from_args, data_options, parse_weights
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-
+    """Run the configured methods, write the report, print the summary; 1 if incomplete."""
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = RunConfig(
-        methods=args.methods,
-        data=args.data,
-        split=args.split,
-        device=args.device,
-        limit=args.limit,
-        run_id=args.run_id,
+    config = config_from_args(
+        RunConfig,
+        args,
         out=Path(args.out),
-        batch_size=args.batch_size,
         weights=parse_weights(args.weights),
-        trust_weights=args.trust_weights,
         progress=not args.no_progress,
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
-        tf32=args.tf32,
     )
     outcome = Runner(config).run()
     build_report(outcome.run_dir)
@@ -44,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `run` subcommand."""
     p = sub.add_parser("run", help="score and profile methods on a data set")
     p.add_argument(
         "--methods",
