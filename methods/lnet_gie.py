@@ -6,6 +6,11 @@ downscaled by rm (area) and upsampled back (bilinear) before Eq. 1; rm=1.0 is ex
 network. The width multiplier gives c = int(3*wm) channels; only c in {1, 3} broadcasts over RGB.
 (The authors' e_conv1 uses groups=c, which for c=3 cannot take AOD-Net's (3,3,1,1) rows; we use an
 ordinary 1x1 conv so e_conv1.weight is (c,3,1,1) for both widths, identical for the default c=1.)
+
+Training starts from Procedure 1 by default (`--init aodnet`, or an AOD-Net file as `--init PATH`):
+AOD-Net's e_conv1 rows are copied and kept; the authors' train.py re-initialises every conv after
+the copy, which throws the copied weights away. `train --compare-init` trains from random and
+from AOD-Net initialisations with the same seeds, the ablation the paper claims but does not show.
 """
 
 from __future__ import annotations
@@ -17,12 +22,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core.errors import WeightsError
-from .core.neural import NeuralMethod
+from .core.errors import InitError, WeightsError
+from .core.neural import InitComparison, NeuralMethod
 from .core.paper import PaperValues
 from .core.params import Param
 from .core.registry import register_method
-from .core.weights import WeightsInfo, extract_state_dict, read_checkpoint, sha256_file
+from .core.weights import (
+    WeightsInfo,
+    extract_state_dict,
+    read_checkpoint,
+    read_sidecar,
+    sha256_file,
+    shipped_weights_for,
+)
+
+#: the named init of Procedure 1 (the shipped AOD-Net weights), also AOD-Net's method name
+AODNET = "aodnet"
 
 
 def width_channels(wm: float) -> int:
@@ -82,8 +97,71 @@ class LNetGIEMethod(NeuralMethod):
         ),
     }
 
+    named_inits: ClassVar[dict[str, str]] = {AODNET: "Procedure 1 of LNet-GIE"}
+    dead_start_hint = (
+        "for LNet-GIE, K = ReLU(e_conv2(...)) is 0 on every pixel and the output is white"
+    )
+
     def build_module(self) -> nn.Module:
         return LNetGIE(width_channels(self.values["wm"]), self.values["rm"])
+
+    def default_init(self) -> str:
+        """Procedure 1 with the shipped AOD-Net weights, as in the paper."""
+        return AODNET
+
+    def apply_init(self, choice: str, trust: bool = False) -> dict[str, Any] | None:
+        """Procedure 1 for "aodnet" or an AOD-Net weights file; None for LNet-GIE weights."""
+        if choice == AODNET:
+            shipped = shipped_weights_for(AODNET)
+            if shipped is None:
+                raise InitError(
+                    "--init aodnet needs AOD-Net weights, and none are shipped yet: train them "
+                    "(python -m benchmark train aodnet --out methods/weights/aodnet.pth), or pass "
+                    "--init PATH to AOD-Net weights (e.g. the public port's dehazer.pth) or "
+                    "--init random"
+                )
+            return self.procedure1(shipped, "shipped", trust)
+        path = Path(choice)
+        if is_aodnet_state(extract_state_dict(read_checkpoint(path, trust=trust))):
+            return self.procedure1(path, "file", trust)
+        return None
+
+    def init_comparison(self, public: str | Path | None = None) -> InitComparison:
+        """Random, the shipped AOD-Net weights (if any) and the `public` AOD-Net file (if given)."""
+        inits = {"random": "random"}
+        if shipped_weights_for(AODNET) is not None:
+            inits["aodnet-shipped"] = AODNET
+        if public is not None:
+            if not Path(public).is_file():
+                raise InitError(f"--aodnet-public {public}: file not found")
+            inits["aodnet-public"] = str(public)
+        if len(inits) < 2:
+            raise InitError(
+                "nothing to compare random init with: no AOD-Net weights are shipped yet; pass "
+                "--aodnet-public PATH (e.g. the port's dehazer.pth) or train aodnet first"
+            )
+        return InitComparison(inits, "random vs AOD-Net initialisation")
+
+    def procedure1(self, path: Path, source: str, trust: bool = False) -> dict[str, Any]:
+        """Copy AOD-Net's e_conv1 rows/bias [:c] from `path` and describe what was done."""
+        details = self.init_from_aodnet(path, trust=trust)
+        rows = int(details["rows"])
+        aod_sidecar = read_sidecar(path) or {}
+        return {
+            "kind": "aodnet-e_conv1-rows",
+            "source": source,
+            "path": str(path),
+            "sha256": details["e_conv1"]["sha256"],
+            "aodnet_trained_on": (aod_sidecar.get("dataset") or {}).get("fingerprint"),
+            "copied": {
+                "e_conv1.weight": f"AOD-Net e_conv1.weight[:{rows}]",
+                "e_conv1.bias": f"AOD-Net e_conv1.bias[:{rows}]",
+            },
+            "others": "module default init (torch.manual_seed(seed) before building)",
+            "reinitialised_after_copy": False,
+            "note": "the authors' train.py re-initialises every conv with N(0,0.02) after the "
+            "copy; here the copied values are kept",
+        }
 
     def init_from_aodnet(self, path: str | Path, trust: bool = False) -> dict[str, Any]:
         """Procedure 1: copy AOD-Net's e_conv1 weight rows and bias [:c] into e_conv1."""
@@ -91,6 +169,12 @@ class LNetGIEMethod(NeuralMethod):
         copy_aodnet_rows(self._module, state)
         info = WeightsInfo(str(path), sha256_file(path), "aodnet-init")
         return {"e_conv1": info.to_dict(), "rows": self._module.e_conv1.out_channels}
+
+
+def is_aodnet_state(state: dict[str, torch.Tensor]) -> bool:
+    """True for an AOD-Net state_dict (e_conv1..e_conv5, e_conv1 of shape (3,3,1,1))."""
+    weight = state.get("e_conv1.weight")
+    return "e_conv5.weight" in state and weight is not None and tuple(weight.shape) == (3, 3, 1, 1)
 
 
 def copy_aodnet_rows(module: LNetGIE, aod_state: dict[str, torch.Tensor]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from ..errors import TrainingError
-from ..training import TrainConfig, compare_init, train
+from ..train import TrainConfig, compare_init, train
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

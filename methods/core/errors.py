@@ -24,3 +24,7 @@ class WeightsError(MethodError):
 
 class UnsafeWeightsError(WeightsError):
     """A checkpoint that needs full unpickling (arbitrary code) and was not trusted."""
+
+
+class InitError(MethodError):
+    """A training start (`--init`, `--compare-init`) that this method cannot give."""

@@ -1,7 +1,8 @@
 """Neural methods: a network plus the adapter that owns its conventions and checkpoint format.
 
 A subclass implements `build_module` and, where the authors' conventions need it,
-`preprocess`/`postprocess`/`convert_state_dict`/`read_checkpoint`.
+`preprocess`/`postprocess`/`convert_state_dict`/`read_checkpoint`. Methods with their own ways
+to start training (named inits, an init comparison) override the training hooks.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import torch
 from torch import nn
 
 from .base import Method
-from .errors import SpecError
+from .errors import InitError, SpecError
 from .padding import pad_for_network
 from .params import Param
 from .tiling import tiled_apply
@@ -27,6 +28,13 @@ from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_we
 class _LoadedWeights:
     info: WeightsInfo | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class InitComparison(NamedTuple):
+    """What `train --compare-init` trains: label -> init value (as for --init), and its subject."""
+
+    inits: dict[str, str]
+    title: str  # what is compared, for the plot title: "random vs ... initialisation"
 
 
 class NeuralMethod(Method):
@@ -43,6 +51,10 @@ class NeuralMethod(Method):
         ),
         "overlap": Param(32, int, "overlap between tiles in pixels", lambda v: v >= 0),
     }
+    #: named training starts besides "random" and a weights file: name -> what it is
+    named_inits: ClassVar[Mapping[str, str]] = {}
+    #: why a first training step can get no gradient at all ("" when nothing specific is known)
+    dead_start_hint: ClassVar[str] = ""
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
         super().__init__(device, **values)
@@ -138,3 +150,24 @@ class NeuralMethod(Method):
             return False
         self.load_weights(shipped, source="shipped")
         return True
+
+    # --- training hooks (called by a trainer on a freshly built module) -----------------
+    def default_init(self) -> str:
+        """The start a training run uses when no init is given: "random" (the module's own)."""
+        return "random"
+
+    def apply_init(self, choice: str, trust: bool = False) -> dict[str, Any] | None:
+        """Apply a named init, or an init file this method reads in its own way.
+
+        Returns the description of what was done (the training sidecar's "init" entry), or None
+        when `choice` is an ordinary weights file of this method, for the trainer to load.
+        """
+        if choice in self.named_inits:
+            raise NotImplementedError(f"{self.name} names init {choice!r} but does not apply it")
+        return None
+
+    def init_comparison(self, public: str | Path | None = None) -> InitComparison:
+        """The inits that `train --compare-init` trains, `public` being one more file to start from."""
+        raise InitError(
+            f"--compare-init is not supported by {self.name}: it has no initialisations to compare"
+        )

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 import methods
-from methods.core.errors import SpecError, WeightsError
+from methods.core.errors import InitError, SpecError, WeightsError
 from methods.lnet_gie import copy_aodnet_rows
 from tests.methods.reference_weights import deterministic_image, deterministic_like
 
@@ -116,3 +116,35 @@ def test_procedure1_rejects_non_aodnet_state() -> None:
     m = methods.get_method("lnet-gie", use_shipped=False)
     with pytest.raises(WeightsError, match="not AOD-Net weights"):
         copy_aodnet_rows(m.module, {"conv.weight": torch.zeros(3, 3, 1, 1)})
+
+
+def test_training_starts_from_procedure1_by_default(tmp_path, aod_weights) -> None:
+    m = methods.get_method("lnet-gie", use_shipped=False)
+    assert m.default_init() == "aodnet" and "aodnet" in m.named_inits
+    record = m.apply_init(str(aod_weights))
+    assert record is not None and record["kind"] == "aodnet-e_conv1-rows"
+    assert (record["source"], record["path"]) == ("file", str(aod_weights))
+    own = tmp_path / "own.pth"
+    torch.save(m.module.state_dict(), own)
+    assert m.apply_init(str(own)) is None  # LNet-GIE weights: the trainer loads them
+
+
+def test_init_comparison_lists_random_and_aodnet_starts(tmp_path, monkeypatch) -> None:
+    from methods import lnet_gie
+
+    m = methods.get_method("lnet-gie", use_shipped=False)
+    public = tmp_path / "dehazer.pth"
+    public.write_bytes(b"")
+    monkeypatch.setattr(lnet_gie, "shipped_weights_for", lambda spec: tmp_path / "aod.pth")
+    comparison = m.init_comparison(public)
+    assert comparison.inits == {
+        "random": "random",
+        "aodnet-shipped": "aodnet",
+        "aodnet-public": str(public),
+    }
+    assert comparison.title == "random vs AOD-Net initialisation"
+    with pytest.raises(InitError, match="file not found"):
+        m.init_comparison(tmp_path / "missing.pth")
+    monkeypatch.setattr(lnet_gie, "shipped_weights_for", lambda spec: None)
+    with pytest.raises(InitError, match="nothing to compare"):
+        m.init_comparison()
