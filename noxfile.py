@@ -123,4 +123,4 @@ def ablation(session: nox.Session) -> None:
     grid = f"lnet-gie:rm=[{','.join(ABLATION_RMS)}],wm=[{','.join(ABLATION_WMS)}]"
     run = ["run", "--methods", grid, "--run-id", "ablation", "--weights", *weights]
     session.run(*BENCH, *run, *session.posargs)
-    session.run(*BENCH, "ablation", "reports/runs/ablation")
+    session.run(*BENCH, "ablation", "reports/runs/ablation", "--method", "lnet-gie")

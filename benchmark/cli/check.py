@@ -6,15 +6,14 @@ import argparse
 import math
 from pathlib import Path
 
-from ..check import (
+from ..check import CheckOptions, CheckResult, run_check, run_compare, write_outputs
+from ..check.options import (
     DEFAULT_METRICS,
-    DEFAULT_MIN_EFFECT,
-    METRICS,
-    CheckOptions,
-    CheckResult,
-    run_check,
-    run_compare,
-    write_outputs,
+    LATENCY,
+    LATENCY_MIN_EFFECT,
+    checkable_names,
+    default_min_effects,
+    min_effect_text,
 )
 from ..errors import CheckError
 from ..files import safe_name
@@ -22,18 +21,20 @@ from ..files import safe_name
 
 def parse_metrics(text: str) -> tuple[str, ...]:
     """'psnr,ssim,latency' -> a validated tuple (order kept, duplicates dropped)."""
+    known = checkable_names()
     items = [t.strip().lower() for t in text.split(",") if t.strip()]
-    unknown = [t for t in items if t not in METRICS]
+    unknown = [t for t in items if t not in known]
     if unknown or not items:
         raise CheckError(
-            f"--metrics: unknown {', '.join(unknown) or '(empty)'} (choose from {', '.join(METRICS)})"
+            f"--metrics: unknown {', '.join(unknown) or '(empty)'} (choose from {', '.join(known)})"
         )
     return tuple(dict.fromkeys(items))
 
 
 def parse_min_effect(text: str | None) -> dict[str, float]:
     """'psnr=0.1,latency=1.2' over the defaults; latency is a ratio (>= 1), others differences."""
-    effects = dict(DEFAULT_MIN_EFFECT)
+    known = checkable_names()
+    effects = default_min_effects()
     for item in (t.strip() for t in (text or "").split(",") if t.strip()):
         key, eq, value = item.partition("=")
         key = key.strip().lower()
@@ -41,14 +42,15 @@ def parse_min_effect(text: str | None) -> dict[str, float]:
             number = float(value)
         except ValueError:
             number = math.nan
-        if not eq or key not in METRICS or not math.isfinite(number) or number < 0:
+        if not eq or key not in known or not math.isfinite(number) or number < 0:
             raise CheckError(
-                f"--min-effect takes METRIC=VALUE,... with METRIC in {', '.join(METRICS)} and "
+                f"--min-effect takes METRIC=VALUE,... with METRIC in {', '.join(known)} and "
                 f"VALUE >= 0, got {item!r}"
             )
-        if key == "latency" and number < 1:
+        if key == LATENCY and number < 1:
             raise CheckError(
-                f"--min-effect latency is a slowdown ratio >= 1 (e.g. 1.10), got {number}"
+                f"--min-effect {LATENCY} is a slowdown ratio >= 1 "
+                f"(e.g. {LATENCY_MIN_EFFECT:.2f}), got {number}"
             )
         effects[key] = number
     return effects
@@ -75,15 +77,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--metrics",
         default=",".join(DEFAULT_METRICS),
-        help=f"comma-separated, from {', '.join(METRICS)} (default psnr,ssim,latency)",
+        help=f"comma-separated, from {', '.join(checkable_names())} "
+        f"(default {','.join(DEFAULT_METRICS)})",
     )
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise level (Holm)")
     p.add_argument(
         "--min-effect",
         default=None,
         metavar="METRIC=V,...",
-        help="smallest effects that count (default psnr=0.05,ssim=0.002,"
-        "ciede2000=0.1,latency=1.10; latency is a ratio)",
+        help=f"smallest effects that count (default {min_effect_text(default_min_effects())}; "
+        f"{LATENCY} is a ratio)",
     )
     p.add_argument(
         "--latency-budget",
