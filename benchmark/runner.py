@@ -26,8 +26,7 @@ from methods import Method, NeuralMethod
 from methods.core.spec import split_method_list
 
 from . import metrics
-from .data_cache import LoadedSplit, load_split
-from .datasets import PairedDataset, open_dataset
+from .data import LoadedSplit, PairedDataset, load_split, open_dataset
 from .environment import device_name, environment
 from .images import quantize_8bit, save_png, to_uint8
 from .profiling import profile_method

@@ -53,7 +53,7 @@ from methods.core.weights import (
 )
 from methods.lnet_gie import LNetGIEMethod
 
-from .datasets import PairedDataset, open_dataset
+from .data import PairedDataset, open_dataset
 from .environment import environment, git_commit
 from .errors import DatasetError, TrainingError
 

@@ -13,7 +13,7 @@ import torch
 import methods
 from benchmark import training
 from benchmark.cli import main
-from benchmark.datasets import open_dataset
+from benchmark.data import open_dataset
 from benchmark.training import (
     TrainConfig,
     TrainData,
