@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from ..datasets import export, open_dataset
+from ..data import export, open_dataset
 from .common import add_data_args, data_options
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    import json
-
+    """Export pairs as PNG folders, or print the data set's description (and problems) as JSON."""
     dataset = open_dataset(args.data, **data_options(args))
     if args.action == "export":
         count = export(
@@ -28,6 +28,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """The `data` command: export|info with the data options, output folder, split and limit."""
     p = sub.add_parser("data", help="export the synthetic data set as PNGs, or describe data")
     p.add_argument("action", choices=["export", "info"])
     add_data_args(p)

@@ -10,7 +10,7 @@ import torch
 
 from methods import Method
 
-from ..datasets import PairedDataset
+from ..data import PairedDataset
 from ..environment import environment
 from .config import RunConfig
 from .store import RunStore

@@ -12,7 +12,7 @@ import methods
 from methods import Method
 from methods.core.spec import split_method_list
 
-from ..datasets import PairedDataset
+from ..data import PairedDataset
 from .config import RunConfig
 
 

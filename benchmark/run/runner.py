@@ -21,8 +21,7 @@ import methods
 from methods import Method
 
 from .. import metrics
-from ..data_cache import LoadedSplit, load_split
-from ..datasets import open_dataset
+from ..data import LoadedSplit, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, save_png, to_uint8

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..data_cache import LoadedSplit
+from ..data import LoadedSplit
 from ..metrics import psnr
 
 N_SAMPLES = 5

@@ -20,7 +20,7 @@ from methods.core.errors import InitError
 from methods.core.neural import InitComparison
 from methods.core.weights import read_sidecar
 
-from ..datasets import PairedDataset
+from ..data import PairedDataset
 from ..environment import git_commit
 from ..errors import TrainingError
 from ..files import atomic_write_text

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..datasets import PairedDataset, open_dataset
+from ..data import PairedDataset, open_dataset
 from ..errors import DatasetError, TrainingError
 from ..files import sha256_text
 from .config import TrainConfig

@@ -15,7 +15,7 @@ import torch
 
 from methods import NeuralMethod, Spec, parse_spec, resolve_device
 
-from ..datasets import PairedDataset
+from ..data import PairedDataset
 from ..errors import TrainingError
 from .checkpoints import checkpoint_path, load_checkpoint, restore, resume_key, save_checkpoint
 from .config import TrainConfig

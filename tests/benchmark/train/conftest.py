@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import methods
-from benchmark.datasets import open_dataset
+from benchmark.data import open_dataset
 from benchmark.train import TrainData, load_train_data
 
 

@@ -9,8 +9,11 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from .base import SPLITS, DatasetError, PairedDataset, check_split, export
+from ..errors import DatasetError
+from .base import SPLITS, PairedDataset, check_split
+from .export import export
 from .folder import FolderDataset
+from .loaded import LoadedSplit, load_split
 from .synthetic import SyntheticEndoscopyDataset
 
 SYNTHETIC_NAMES = ("synthetic", "synthetic-endoscopy")
@@ -19,10 +22,12 @@ __all__ = [
     "SPLITS",
     "DatasetError",
     "FolderDataset",
+    "LoadedSplit",
     "PairedDataset",
     "SyntheticEndoscopyDataset",
     "check_split",
     "export",
+    "load_split",
     "open_dataset",
 ]
 

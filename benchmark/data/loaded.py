@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .datasets import DatasetError, PairedDataset
+from ..errors import DatasetError
+from .base import PairedDataset
 
 
 @dataclass
@@ -64,6 +65,7 @@ class LoadedSplit:
 
 
 def _to_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(N,H,W,3) uint8 images as a float32 (N,3,H,W) tensor in [0,1] on `device`."""
     tensor = torch.from_numpy(images).to(device)
     return tensor.permute(0, 3, 1, 2).float().div_(255.0)
 

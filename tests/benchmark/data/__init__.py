@@ -1,0 +1,1 @@
+"""Tests of benchmark.data: one file per module of the package."""
