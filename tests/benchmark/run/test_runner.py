@@ -20,7 +20,7 @@ from benchmark.cli import main
 from methods.core.spec import split_method_list as split_method_args
 from tests.methods.reference_weights import deterministic_like
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FAST = ["--size", "32", "--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
 
 

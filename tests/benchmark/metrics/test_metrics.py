@@ -24,7 +24,7 @@ METRICS = {m.name: m.fn for m in all_metrics()}
 skm = pytest.importorskip("skimage.metrics")
 skc = pytest.importorskip("skimage.color")
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 TOL = {"psnr": 1e-6, "ssim": 1e-5, "ciede2000": 1e-4}
 
 
