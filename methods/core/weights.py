@@ -9,7 +9,10 @@ import hashlib
 import importlib
 import json
 import pickle
+import pickletools
 import re
+import warnings
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -27,6 +30,11 @@ SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 WRAPPER_KEYS = ("state_dict", "model", "model_state_dict", "net", "network", "params", "params_ema")
 #: prefixes added by DataParallel/DistributedDataParallel and torch.compile
 STRIP_PREFIXES = ("module.", "_orig_mod.")
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default (zip) format
+PICKLE_PROTO = b"\x80"  # a pickle stream of protocol 2+ (torch's legacy format, or raw pickle)
+TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # the first object of torch's pre-1.6 format
+#: globals every torch checkpoint names (tensor rebuilding), never the reason a load is unsafe
+_SAFE_GLOBAL_PREFIXES = ("torch.", "collections.OrderedDict", "_codecs.encode")
 
 
 @dataclass(frozen=True)
@@ -85,34 +93,104 @@ def _safe_load(path: Path) -> Any:
 def read_checkpoint(path: str | Path, trust: bool = False) -> Any:
     """torch.load on the CPU; refuses pickles that need arbitrary code unless `trust`."""
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"{path} is a folder, not a weights file (give the .pth file inside)")
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path} (check the path)")
+    if path.stat().st_size == 0:
+        raise WeightsError(f"weights file {path} is empty (0 bytes): download or save it again")
     try:
-        if trust:
-            return torch.load(path, map_location="cpu", weights_only=False)
-        return _safe_load(path)
+        with warnings.catch_warnings():  # torch warns about old pickle protocols: noise here
+            warnings.simplefilter("ignore")
+            if trust:
+                return torch.load(path, map_location="cpu", weights_only=False)
+            return _safe_load(path)
     except pickle.UnpicklingError as exc:
-        if trust:
-            raise WeightsError(f"cannot unpickle {path}: {_first_line(exc)}") from None
-        reason = _unsafe_reason(exc)
+        if trust or not _is_pickle_or_zip(path) or _is_plain_pickle_of_data(path):
+            raise WeightsError(_unreadable(path, exc)) from None
         raise UnsafeWeightsError(
-            f"refusing to unpickle {path}: it needs full unpickling, which can run arbitrary code "
-            f"({reason[:160]}); if you trust the file, pass --trust-weights "
-            f"(or trust=True), or convert it once with `python -m benchmark convert-weights`"
+            f"refusing to unpickle {path}: {_unsafe_reason(path, exc)}, and full unpickling can "
+            "run arbitrary code; if you trust the file, pass --trust-weights (or trust=True), or "
+            "convert it once with `python -m benchmark convert-weights`"
         ) from None
     except Exception as exc:  # torch raises many types for corrupt files; all mean 'unreadable'
-        raise WeightsError(
-            f"cannot read weights file {path}: {_first_line(exc)[:200]} (is it a torch checkpoint?)"
-        ) from None
+        raise WeightsError(_unreadable(path, exc)) from None
 
 
-def _unsafe_reason(exc: BaseException) -> str:
-    """The informative line of torch's weights_only refusal (e.g. the unsupported global)."""
+def _header(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(4)
+
+
+def _is_pickle_or_zip(path: Path) -> bool:
+    """True for a torch zip archive or a pickle stream (protocol 2+), by the first bytes."""
+    head = _header(path)
+    return head.startswith(ZIP_MAGIC) or head[:1] == PICKLE_PROTO
+
+
+def _is_plain_pickle_of_data(path: Path) -> bool:
+    """A pickle stream that is neither torch's legacy format nor names any unsafe global."""
+    if _header(path)[:1] != PICKLE_PROTO:
+        return False
+    try:
+        ops = pickletools.genops(path.read_bytes())
+        first = next(op for op in ops if op[0].name not in ("PROTO", "FRAME"))
+    except Exception:
+        return False
+    legacy = first[0].name.startswith("LONG") and first[1] == TORCH_LEGACY_MAGIC
+    return not legacy and not _pickle_globals(path)
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    """Why a file could not be read: not a checkpoint, truncated/corrupt, or torch's reason."""
+    head = _header(path)
+    if not (head.startswith(ZIP_MAGIC) or head[:1] == PICKLE_PROTO):
+        return f"{path} is not a torch checkpoint (neither a zip archive nor a pickle): wrong file?"
+    if _is_plain_pickle_of_data(path):
+        return f"{path} is a plain pickle, not a torch checkpoint: save it with torch.save"
+    text = _first_line(exc)
+    truncated = isinstance(exc, EOFError | OSError) or any(
+        word in text for word in ("central directory", "corrupt", "Ran out of input", "truncated")
+    )
+    if truncated or (head.startswith(ZIP_MAGIC) and not zipfile.is_zipfile(path)):
+        return f"weights file {path} is truncated or corrupt: download or save it again"
+    return f"cannot read weights file {path}: {text[:200]} (is it a torch checkpoint?)"
+
+
+def _unsafe_reason(path: Path, exc: BaseException) -> str:
+    """What needs full unpickling: the blocked global torch names, else the ones in the file."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    for line in text.splitlines():
-        if "Unsupported global" in line or "Unsupported operand" in line:
-            return line.split(" Please use")[0].strip()
-    return _first_line(exc).replace("Weights only load failed. ", "")
+    found = re.search(r"GLOBAL ([\w.]+)", text, flags=re.IGNORECASE)
+    names = _pickle_globals(path)
+    if found:
+        others = [n for n in names if n.rpartition(".")[2] != found.group(1).rpartition(".")[2]]
+        seen = f" (it also imports {', '.join(others[:3])})" if others else ""
+        return f"it needs the Python global {found.group(1)}{seen}"
+    if names:
+        return f"it needs the Python global(s) {', '.join(names[:3])}"
+    return "its pickle uses constructs the safe loader does not allow"
+
+
+def _pickle_globals(path: Path) -> list[str]:
+    """Globals a pickle stream (or a torch archive's data.pkl) imports, read without running it."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                name = next(n for n in archive.namelist() if n.endswith("data.pkl"))
+                data = archive.read(name)
+        else:
+            data = path.read_bytes()
+        names, strings = [], []
+        for op, arg, _ in pickletools.genops(data):
+            if op.name == "GLOBAL":
+                names.append(str(arg).replace(" ", "."))
+            elif "UNICODE" in op.name:
+                strings.append(str(arg))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(f"{strings[-2]}.{strings[-1]}")
+    except Exception:  # a damaged stream: report what was found before the damage
+        pass
+    return list(dict.fromkeys(n for n in names if not n.startswith(_SAFE_GLOBAL_PREFIXES)))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,52 @@ def test_numpy_scalar_metrics_beside_weights_load_safely_for_any_method(tmp_path
     torch.save({"model": state, "psnrs": np.zeros(3)}, path)  # arrays still need trust
     with pytest.raises(UnsafeWeightsError):
         methods.get_method("aodnet", weights=path)
+
+
+def test_random_bytes_are_not_called_an_unsafe_pickle(tmp_path) -> None:
+    path = tmp_path / "random.pth"
+    path.write_bytes(bytes(range(256)) * 16)
+    with pytest.raises(WeightsError, match="is not a torch checkpoint") as info:
+        methods.get_method("aodnet", weights=path)
+    assert not isinstance(info.value, UnsafeWeightsError)
+    assert "trust" not in str(info.value)
+
+
+def test_truncated_checkpoint_says_truncated(tmp_path) -> None:
+    whole = tmp_path / "whole.pth"
+    torch.save(methods.get_method("aodnet", use_shipped=False).module.state_dict(), whole)
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(WeightsError, match="truncated or corrupt"):
+        methods.get_method("aodnet", weights=cut)
+    empty = tmp_path / "empty.pth"
+    empty.write_bytes(b"")
+    with pytest.raises(WeightsError, match="is empty"):
+        methods.get_method("aodnet", weights=empty)
+
+
+def test_folder_given_as_weights_says_folder(tmp_path) -> None:
+    with pytest.raises(WeightsError, match="is a folder, not a weights file"):
+        methods.get_method("aodnet", weights=tmp_path)
+
+
+def test_unsafe_pickle_names_the_blocked_global(tmp_path) -> None:
+    marker = tmp_path / "pwned3"
+    path = tmp_path / "evil.pth"
+    torch.save({"model": _TouchOnUnpickle(marker)}, path)
+    with pytest.raises(
+        UnsafeWeightsError, match=r"global getattr \(it also imports pathlib\."
+    ) as info:
+        methods.get_method("aodnet", weights=path)
+    assert str(info.value).endswith("`python -m benchmark convert-weights`")  # not cut short
+    assert not marker.exists()
+
+
+def test_old_format_checkpoint_loads_without_torch_warnings(tmp_path) -> None:
+    path = tmp_path / "legacy.pth"
+    state = methods.get_method("aodnet", use_shipped=False).module.state_dict()
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        method = methods.get_method("aodnet", weights=path)
+    assert method.is_ready
