@@ -1,5 +1,11 @@
-"""`python -m benchmark ...` entry point."""
+"""`python -m benchmark ...` entry point; Ctrl-C while starting up exits quietly with 130."""
 
-from .cli import main
+import sys
+
+try:
+    from .cli import main
+except KeyboardInterrupt:
+    print("\ninterrupted while starting: nothing was changed", file=sys.stderr)
+    raise SystemExit(130) from None
 
 raise SystemExit(main())

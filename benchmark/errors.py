@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from methods import MethodError
 
 
@@ -38,15 +40,26 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     CheckError,
     TrainingError,
     MetricError,
-    FileNotFoundError,
-    NotADirectoryError,
-    PermissionError,
 )
 
 
 def failure_text(exc: BaseException) -> str:
     """A failure as recorded in a result row: 'Type: message' on one line, at most 300 chars."""
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OS error as one line: what failed, on which file, and what to do."""
+    if exc.strerror is None:  # raised by our code with its own message
+        return one_line(exc)
+    where = f" {exc.filename}" if exc.filename else ""
+    advice = {
+        errno.ENOSPC: "free some space or choose another --out",
+        errno.EROFS: "the file system is read-only: choose a writable --out",
+        errno.EACCES: "no permission: choose a folder you can write",
+        errno.EDQUOT: "disk quota exceeded: free some space or choose another --out",
+    }.get(exc.errno or 0, "check the path")
+    return f"{exc.strerror or type(exc).__name__}:{where} ({advice})"
 
 
 def one_line(exc: BaseException) -> str:

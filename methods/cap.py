@@ -49,6 +49,10 @@ def atmospheric_light_cap(
     return chosen.amax(dim=2).view(n, 3, 1, 1)
 
 
+def _odd(value: int) -> bool:
+    return value >= 1 and value % 2 == 1
+
+
 @register_method
 class CAP(ClassicalMethod):
     """Zhu et al.'s colour attenuation prior dehazing, batched in torch."""
@@ -61,16 +65,30 @@ class CAP(ClassicalMethod):
         "CAP", 27.9454, 0.7169, 8140000, 1228, "classical: the paper's count is not learnable"
     )
     params: ClassVar[dict[str, Param]] = {
-        "patch": Param(15, int, "min-filter size for the region depth (odd)", lambda v: v % 2 == 1),
-        "beta": Param(1.0, float, "scattering coefficient", lambda v: v > 0),
-        "radius": Param(15, int, "guided filter radius", lambda v: v >= 1),
-        "eps": Param(1e-3, float, "guided filter regulariser", lambda v: v > 0),
-        "t0": Param(0.05, float, "lower bound of t", lambda v: 0 < v <= 1),
-        "t1": Param(1.0, float, "upper bound of t", lambda v: 0 < v <= 1),
-        "top": Param(0.001, float, "fraction of deepest pixels for A", lambda v: 0 < v <= 1),
-        "candidates": Param(20, int, "A candidates with the largest norm", lambda v: v >= 1),
+        "patch": Param(
+            15, int, "min-filter size for the region depth", _odd, "need an odd patch >= 1"
+        ),
+        "beta": Param(1.0, float, "scattering coefficient", lambda v: v > 0, "need beta > 0"),
+        "radius": Param(15, int, "guided filter radius", lambda v: v >= 1, "need radius >= 1"),
+        "eps": Param(1e-3, float, "guided filter regulariser", lambda v: v > 0, "need eps > 0"),
+        "t0": Param(0.05, float, "lower bound of t", lambda v: 0 < v <= 1, "need 0 < t0 <= 1"),
+        "t1": Param(1.0, float, "upper bound of t", lambda v: 0 < v <= 1, "need 0 < t1 <= 1"),
+        "top": Param(
+            0.001,
+            float,
+            "fraction of deepest pixels for A",
+            lambda v: 0 < v <= 1,
+            "need 0 < top <= 1",
+        ),
+        "candidates": Param(
+            20, int, "A candidates with the largest norm", lambda v: v >= 1, "need candidates >= 1"
+        ),
         "noise": Param(
-            0.0, float, f"depth noise sigma (release: {RELEASE_NOISE_SIGMA})", lambda v: v >= 0
+            0.0,
+            float,
+            f"depth noise sigma (release: {RELEASE_NOISE_SIGMA})",
+            lambda v: v >= 0,
+            "need noise >= 0",
         ),
         "seed": Param(0, int, "seed of the depth noise"),
     }

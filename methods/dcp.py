@@ -52,13 +52,21 @@ class DCP(ClassicalMethod):
     )
     params: ClassVar[dict[str, Param]] = {
         "patch": Param(15, int, "dark channel patch size (odd)", _odd, "patch must be odd >= 1"),
-        "omega": Param(0.95, float, "haze kept for depth perception", lambda v: 0 < v <= 1),
-        "top": Param(
-            0.001, float, "fraction of darkest-channel pixels for A", lambda v: 0 < v <= 1
+        "omega": Param(
+            0.95, float, "share of haze removed", lambda v: 0 < v <= 1, "need 0 < omega <= 1"
         ),
-        "t0": Param(0.1, float, "lower bound of the transmission", lambda v: 0 < v <= 1),
-        "radius": Param(60, int, "guided filter radius", lambda v: v >= 1),
-        "eps": Param(1e-4, float, "guided filter regulariser", lambda v: v > 0),
+        "top": Param(
+            0.001,
+            float,
+            "fraction of brightest dark-channel pixels for A",
+            lambda v: 0 < v <= 1,
+            "need 0 < top <= 1",
+        ),
+        "t0": Param(
+            0.1, float, "lower bound of the transmission", lambda v: 0 < v <= 1, "need 0 < t0 <= 1"
+        ),
+        "radius": Param(60, int, "guided filter radius", lambda v: v >= 1, "need radius >= 1"),
+        "eps": Param(1e-4, float, "guided filter regulariser", lambda v: v > 0, "need eps > 0"),
         "refine": Param(True, bool, "refine t with the guided filter"),
     }
 

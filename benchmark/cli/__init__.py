@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from ..errors import USER_ERRORS, one_line
+from ..errors import USER_ERRORS, one_line, os_error_line
 from . import ablation, check, convert_weights, data, list_methods, report, run, train
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -25,13 +26,21 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line (what is wrong, where to read more)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `error: <command>: <message>` and the help hint, then exit 2."""
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m benchmark` parser with one subcommand per verb module."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m benchmark",
         description="dehaze-bench: LNet-GIE and dehazing baselines under one protocol",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for add in COMMANDS:
         add(sub)
     return parser
@@ -46,8 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only mount, a vanished folder: what and where
+        print(f"error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        run_id = getattr(args, "run_id", None)
-        hint = f" --run-id {run_id}" if run_id else " the same --run-id (see reports/runs/)"
-        print(f"\ninterrupted: rows so far are saved; resume with{hint}", file=sys.stderr)
+        print(
+            f"\ninterrupted: {getattr(args, 'resume_hint', 'nothing was changed')}", file=sys.stderr
+        )
         return 130

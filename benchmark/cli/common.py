@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
+import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +15,39 @@ from methods.core.spec import spec_options
 from ..errors import UsageError
 
 T = TypeVar("T")
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
+    return value
+
+
+def run_id(text: str) -> str:
+    """argparse type: a run id is a name (letters, digits, '.', '_', '-'), never a path."""
+    if not RUN_ID.match(text) or text.strip(".") == "":
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a run name: use letters, digits, '.', '_' and '-' (no '/'), "
+            "starting with a letter or digit; runs always go to OUT/runs/NAME"
+        )
+    return text
 
 
 def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: Any) -> T:
@@ -35,16 +70,32 @@ def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
 
 def data_options(args: argparse.Namespace) -> dict[str, object]:
     """The synthetic data set's options that were given (size, seed)."""
+    if getattr(args, "seed", None) is not None:
+        raise UsageError(
+            "--seed is the training seed (train); the synthetic generator's seed is --data-seed"
+        )
     options: dict[str, object] = {}
     if getattr(args, "size", None) is not None:
         options["size"] = args.size
-    if getattr(args, "seed", None) is not None:
-        options["seed"] = args.seed
+    if getattr(args, "data_seed", None) is not None:
+        options["seed"] = args.data_seed
     return options
 
 
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     """--data, --size, --seed: which data set to use."""
     parser.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
-    parser.add_argument("--size", type=int, default=None, help="synthetic frame size (256)")
-    parser.add_argument("--seed", type=int, default=None, help="synthetic generator seed (0)")
+    parser.add_argument(
+        "--size", type=positive_int, default=None, help="synthetic frame size (256)"
+    )
+    parser.add_argument(
+        "--data-seed", type=int, default=None, help="synthetic generator seed (default 0)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def add_threads_arg(parser: argparse.ArgumentParser) -> None:
+    """--threads: torch's CPU threads (at least 1)."""
+    parser.add_argument(
+        "--threads", type=positive_int, default=None, help="torch CPU threads (default: torch's)"
+    )

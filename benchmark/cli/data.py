@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..data import export, open_dataset
-from .common import add_data_args, data_options
+from .common import add_data_args, data_options, positive_int
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -33,8 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=["export", "info"])
     add_data_args(p)
     p.add_argument("--out", default="data/synthetic", help="export folder")
-    p.add_argument("--split", default="test", choices=["test", "train", "all"])
-    p.add_argument("--limit", type=int, default=None)
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--split", default="test", choices=["test", "train", "all"], help="which split")
+    p.add_argument(
+        "--limit", type=positive_int, default=None, help="export: only the first N pairs"
+    )
+    p.add_argument("--overwrite", action="store_true", help="export: replace an existing folder")
     p.add_argument("--check", action="store_true", help="info: load every pair and report problems")
     p.set_defaults(func=cmd_data)

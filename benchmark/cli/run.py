@@ -7,18 +7,22 @@ from pathlib import Path
 
 import torch
 
-from ..errors import UsageError
 from ..report import build_report, print_summary
 from ..run import RunConfig, Runner
-from .common import add_data_args, config_from_args, data_options, parse_weights
+from .common import (
+    add_data_args,
+    add_threads_arg,
+    config_from_args,
+    data_options,
+    parse_weights,
+    positive_float,
+    positive_int,
+    run_id,
+)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured methods, write the report, print the summary; 1 if incomplete."""
-    if args.limit is not None and args.limit < 1:
-        raise UsageError("--limit must be at least 1")
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
     if args.threads:
         torch.set_num_threads(args.threads)
     config = config_from_args(
@@ -30,7 +34,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
     )
-    outcome = Runner(config).run()
+    runner = Runner(config)
+    args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
+    outcome = runner.run()
     build_report(outcome.run_dir)
     print_summary(outcome.run_dir, outcome.problems)
     return 0 if outcome.complete else 1
@@ -46,21 +52,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="all, or names/specs: lnet-gie,aodnet 'lnet-gie:rm=[0.25,1.0]'",
     )
     add_data_args(p)
-    p.add_argument("--split", default="test", choices=["test", "train", "all"])
+    p.add_argument("--split", default="test", choices=["test", "train", "all"], help="which split")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--limit", type=int, default=None, help="only the first N images")
-    p.add_argument("--run-id", default=None, help="resume or name a run (default: timestamp)")
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
+    p.add_argument(
+        "--run-id", type=run_id, default=None, help="resume or name a run (default: timestamp)"
+    )
     p.add_argument("--out", default="reports", help="reports folder (runs go to OUT/runs/ID)")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--weights", nargs="*", metavar="NAME=PATH", help="weights for a method")
+    p.add_argument(
+        "--batch-size", type=positive_int, default=8, help="images per forward pass (default 8)"
+    )
+    p.add_argument(
+        "--weights",
+        nargs="+",
+        action="extend",
+        metavar="NAME=PATH",
+        help="weights for a method or spec (repeatable: --weights a=X --weights b=Y)",
+    )
     p.add_argument(
         "--trust-weights",
         action="store_true",
         help="allow checkpoints that need full unpickling (can run code!)",
     )
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    add_threads_arg(p)
     p.add_argument(
-        "--latency-budget", type=float, default=2.0, help="seconds of latency repeats per method"
+        "--latency-budget",
+        type=positive_float,
+        default=2.0,
+        help="seconds of latency repeats per method (default 2)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(

@@ -47,9 +47,15 @@ class NeuralMethod(Method):
     min_size: ClassVar[int] = 1
     params: ClassVar[Mapping[str, Param]] = {
         "tile": Param(
-            0, int, "tile size for tiled inference, 0 = whole image", lambda v: v == 0 or v >= 16
+            0,
+            int,
+            "tile size for tiled inference, 0 = whole image",
+            lambda v: v == 0 or v >= 16,
+            "need tile = 0 or tile >= 16",
         ),
-        "overlap": Param(32, int, "overlap between tiles in pixels", lambda v: v >= 0),
+        "overlap": Param(
+            32, int, "overlap between tiles in pixels", lambda v: v >= 0, "need overlap >= 0"
+        ),
     }
     #: named training starts besides "random" and a weights file: name -> what it is
     named_inits: ClassVar[Mapping[str, str]] = {}
@@ -58,7 +64,10 @@ class NeuralMethod(Method):
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
         super().__init__(device, **values)
-        if self.values["tile"] and self.values["overlap"] * 2 >= self.values["tile"]:
+        tile, overlap = self.values["tile"], self.values["overlap"]
+        if not tile and overlap != self.all_params()["overlap"].default:
+            raise SpecError(f"{self.name}: overlap only applies with tiling: add tile=N (N >= 16)")
+        if tile and overlap * 2 >= tile:
             raise SpecError(f"{self.name}: overlap must be less than half the tile size")
         self._module = self.build_module().to(self.device).eval()
         self._loaded = _LoadedWeights()

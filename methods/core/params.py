@@ -47,7 +47,8 @@ class Param:
     def validate(self, key: str, value: Any) -> None:
         """Raise SpecError if `value` is outside the allowed range."""
         if self.check is not None and not self.check(value):
-            raise SpecError(f"bad value {key}={format_value(value)}: {self.check_msg or self.help}")
+            allowed = self.check_msg or f"outside the allowed values of {key} ({self.help})"
+            raise SpecError(f"bad value {key}={format_value(value)}: {allowed}")
 
 
 def format_value(value: Any) -> str:

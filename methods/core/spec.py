@@ -66,9 +66,11 @@ def expand_grid(text: str) -> list[str]:
     keys, choices = [], []
     for key, value in raw.items():
         if value.startswith("[") and value.endswith("]"):
-            options = [v.strip() for v in value[1:-1].split(",") if v.strip()]
-            if not options:
+            options = [v.strip() for v in value[1:-1].split(",")]
+            if not any(options):
                 raise SpecError(f"bad spec {text!r}: empty grid for {key!r}")
+            if not all(options):
+                raise SpecError(f"bad spec {text!r}: an empty value in the grid {key}={value}")
         elif "[" in value or "]" in value:
             raise SpecError(f"bad spec {text!r}: unbalanced brackets in {key}={value}")
         else:

@@ -130,3 +130,22 @@ def test_enhance_rejects_wrong_shapes() -> None:
     m = methods.get_method("dcp")
     with pytest.raises(ValueError, match=r"\(N,3,H,W\)"):
         m.enhance(torch.rand(3, 8, 8))
+
+
+def test_grid_with_an_empty_value_is_refused() -> None:
+    with pytest.raises(SpecError, match="an empty value in the grid rm="):
+        methods.expand_spec("lnet-gie:rm=[0.25,,0.5]")
+
+
+def test_overlap_without_tile_is_refused() -> None:
+    with pytest.raises(SpecError, match="overlap only applies with tiling"):
+        methods.get_method("aodnet:overlap=8", use_shipped=False)
+    assert methods.get_method("aodnet:tile=64,overlap=8", use_shipped=False).values["tile"] == 64
+
+
+def test_range_errors_state_the_allowed_range_not_the_help_text() -> None:
+    with pytest.raises(SpecError, match=r"bad value omega=2.0: need 0 < omega <= 1$"):
+        methods.get_method("dcp:omega=2.0")
+    for name in methods.available_methods():
+        for key, param in methods.method_class(name).all_params().items():
+            assert param.check is None or param.check_msg, f"{name}.{key} has no range text"
