@@ -19,6 +19,14 @@ class RunConflictError(Exception):
     """An existing run id was started with another data set, split or method list."""
 
 
+class RunLockedError(RunConflictError):
+    """A run folder that another live process is writing."""
+
+
+class RunFolderError(Exception):
+    """A run folder whose files are missing, corrupt or hold values that are not numbers."""
+
+
 class CheckError(Exception):
     """Runs that cannot be checked or compared as asked."""
 
@@ -37,6 +45,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     UsageError,
     DatasetError,
     RunConflictError,
+    RunFolderError,
     CheckError,
     TrainingError,
     MetricError,

@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run a command; user errors become one line and status 2."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a one-line option error (status 2)
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from ..report import build_report
+from ..report import build_report, load_summary
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -16,6 +17,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{run_dir} is not a run folder (no manifest.json inside)")
     paths = build_report(run_dir)
     print(f"report written: {paths['report']}")
+    if not (load_summary(run_dir)["n_images"] > 0).any():
+        print(f"error: {run_dir} holds no scored image: nothing to report", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -83,6 +83,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another process is writing this run folder, wait for it instead of refusing",
+    )
+    p.add_argument(
         "--tf32",
         action="store_true",
         help="allow TF32 convolutions/matmuls on CUDA (faster; outputs then differ ~1e-3 from FP32)",

@@ -13,6 +13,7 @@ from methods import Method
 from methods.core.spec import split_method_list
 
 from ..data import PairedDataset
+from ..errors import UsageError
 from .config import RunConfig
 
 
@@ -34,6 +35,8 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             requested.extend(methods.available_methods())
         else:
             requested.extend(methods.expand_spec(spec))
+    if not requested:
+        raise UsageError("--methods names no method: give names or specs (see list), or all")
     planned: list[PlannedMethod] = []
     seen: set[str] = set()
     for spec in requested:

@@ -26,13 +26,15 @@ from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, save_png, to_uint8
 from .config import RunConfig
+from .lock import RunLock
 from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
 from .profiling import profile_method
 from .samples import choose_samples, hazy_input_psnr
 from .store import RunStore
 
-FINAL_STATUSES = ("done", "skipped", "not scored", "failed")
+#: statuses after which a resumed run leaves a method alone (failed ones are retried)
+FINAL_STATUSES = ("done", "not scored")
 
 
 @dataclass
@@ -64,14 +66,22 @@ class Runner:
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
-        self.problems: list[str] = []
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
-        """Load data once, then profile and score each method into the run folder."""
-        if self.store.exists():
+        """Lock the run folder, then load data once and profile and score each method."""
+        with RunLock(self.store.root, wait=self.config.wait, log=self._log):
+            return self._run_locked()
+
+    def _run_locked(self) -> RunOutcome:
+        resuming = self.store.exists()
+        if resuming:
             self.store.check_identity(self.identity())
-            self._log(f"resuming run {self.store.root}")
+        verb = "resuming" if resuming else "starting"
+        self._log(f"{verb} run {self.store.root.name} in {self.store.root}")
+        retried = self.store.drop_failed_rows()
+        if retried:
+            self._log(f"retrying {retried} image(s) that failed before")
         started = time.perf_counter()
         split = load_split(self.dataset, self.ids)
         self._log(
@@ -95,7 +105,30 @@ class Runner:
                     continue
                 self._run_method(planned, split, samples, rows, table)
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
-        return RunOutcome(self.store.root, not self.problems, self.problems)
+        problems = self.final_problems()
+        return RunOutcome(self.store.root, not problems, problems)
+
+    def final_problems(self) -> list[str]:
+        """What is not scored now, per method asked for, read back from the run folder."""
+        table = self.store.methods()
+        last = {str(row["spec"]): row for _, row in table.iterrows()}
+        rows = self.store.per_image()
+        ok = rows[rows["status"] == "ok"].groupby("spec").size()
+        problems = []
+        for planned in self.planned:
+            spec = planned.method.spec
+            row = last.get(spec)
+            status = str(row["status"]) if row is not None else "not run"
+            reason = str(row["reason"]) if row is not None else "interrupted before it started"
+            scored = int(ok.get(spec, 0))
+            if status == "not scored":
+                if planned.explicit:
+                    problems.append(f"{spec}: {reason}")
+            elif status != "done":
+                problems.append(f"{spec}: {status}: {reason}".replace(": :", ":"))
+            elif scored < len(self.ids):
+                problems.append(f"{spec}: {scored} of {len(self.ids)} images scored")
+        return problems
 
     def identity(self) -> dict[str, Any]:
         """The manifest keys that make a run id resumable."""
@@ -110,6 +143,7 @@ class Runner:
         )
 
     def _finished_specs(self) -> set[str]:
+        """Specs that need nothing more: all scored, or not scoreable (no weights)."""
         frame = self.store.methods()
         if frame.empty:
             return set()
@@ -148,14 +182,11 @@ class Runner:
         except Exception as exc:  # a broken method must not sink the run: score it anyway
             profile_error = f"profiling failed: {failure_text(exc)}"
             prof = {"params": method.num_params, "file_size_bytes": method.file_size_bytes}
-            self.problems.append(f"{method.spec}: {profile_error}")
             self._log(f"{method.spec}: {profile_error}")
         if not method.is_ready:
             reason = method.not_ready_reason()
             table.write([self._method_row(method, "not scored", reason, **prof)])
             self._log(f"{method.spec}: profiled; not scored ({reason})")
-            if planned.explicit:
-                self.problems.append(f"{method.spec}: {reason}")
             return
         table.write([self._method_row(method, "profiled", profile_error, **prof)])
         done = self.store.done_images(method.spec)
@@ -170,8 +201,6 @@ class Runner:
         if status == "done" and profile_error:
             status, reason = "failed", profile_error
         table.write([self._method_row(method, status, reason, **prof)])
-        if status != "done" and not profile_error:
-            self.problems.append(f"{method.spec}: {reason}")
 
     def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
         """The quality pass over `todo`; returns the method's final status and reason."""
@@ -195,16 +224,18 @@ class Runner:
             if not batch:
                 continue
             batch_rows = self._score_batch(method, split, batch, samples)
-            rows.write(batch_rows)
-            for row in batch_rows:
+            limit = self.config.max_consecutive_failures
+            for k, row in enumerate(batch_rows):
                 if row["status"] == "ok":
                     consecutive = 0
                 else:
                     errors, consecutive, last_error = errors + 1, consecutive + 1, row["error"]
+                if consecutive >= limit:  # rows after the limit are not kept: retried later
+                    rows.write(batch_rows[: k + 1])
+                    bar.close()
+                    return "skipped", f"skipped after {limit} consecutive failures: {last_error}"
+            rows.write(batch_rows)
             bar.update(len(batch))
-            if consecutive >= self.config.max_consecutive_failures:
-                bar.close()
-                return "skipped", f"skipped after {consecutive} consecutive failures: {last_error}"
         bar.close()
         if errors:
             return "failed", f"{errors} image(s) failed, e.g. {last_error}"

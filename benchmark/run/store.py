@@ -7,6 +7,7 @@ killed process is cut off, so a resumed run neither loses nor duplicates rows.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -15,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import RunConflictError
-from ..files import atomic_write_json, safe_name
-from ..metrics import default_metrics, metric_names
+from ..errors import RunConflictError, RunFolderError, one_line
+from ..files import atomic_write_json, atomic_write_text, safe_name
+from ..metrics import all_metrics, default_metrics, metric_names
 
 #: per_image.csv columns: the row's keys, every default metric (registry order), then outcome
 PER_IMAGE_FIELDS = (
@@ -52,6 +53,19 @@ METHOD_FIELDS = (
     "weights_source",
     "weights_sha256",
 )
+#: columns that hold text (everything else in a run CSV is a number or empty)
+TEXT_FIELDS = frozenset(
+    {"spec", "method", "image_id", "group", "status", "error", "display_name", "kind", "reason"}
+    | {"latency_repeats_ms", "device", "device_name", "weights_source", "weights_sha256"}
+)
+#: columns that must hold numbers (or nothing)
+NUMERIC_FIELDS = frozenset(
+    {*metric_names(all_metrics()), "seconds", "params", "file_size_bytes", "macs"}
+    | {"latency_median_ms", "latency_p90_ms", "latency_repeats", "peak_memory_bytes"}
+    | {"eval_height", "eval_width"}
+)
+#: sample folders of the reference images (method names never start with '_')
+REFERENCE_SAMPLES = ("_hazy", "_clear")
 #: manifest keys that must agree for a run id to be resumed
 IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights")
 
@@ -119,7 +133,18 @@ class RunStore:
         return self.manifest_path.is_file()
 
     def read_manifest(self) -> dict[str, Any]:
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        """The manifest; a missing or corrupt one is a RunFolderError naming the file."""
+        if not self.manifest_path.is_file():
+            raise RunFolderError(f"{self.root} is not a run folder (no manifest.json inside)")
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RunFolderError(
+                f"{self.manifest_path} is corrupt ({exc}): restore it, or start a new --run-id"
+            ) from None
+        if not isinstance(manifest, dict):
+            raise RunFolderError(f"{self.manifest_path} is corrupt (not a JSON object)")
+        return manifest
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a manifest."""
@@ -145,6 +170,25 @@ class RunStore:
         self.root.mkdir(parents=True, exist_ok=True)
         return CsvAppender(self.methods_path, METHOD_FIELDS)
 
+    def drop_failed_rows(self) -> int:
+        """Remove error rows (atomically) so that a resumed run retries them; returns how many."""
+        if not self.per_image_path.is_file():
+            return 0
+        repair_torn_tail(self.per_image_path)
+        with open(self.per_image_path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            fields = reader.fieldnames or list(PER_IMAGE_FIELDS)
+            rows = list(reader)
+        kept = [row for row in rows if row.get("status") == "ok"]
+        if len(kept) == len(rows):
+            return 0
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(kept)
+        atomic_write_text(self.per_image_path, text.getvalue())
+        return len(rows) - len(kept)
+
     def per_image(self) -> pd.DataFrame:
         """All per-image rows (first occurrence wins if a row was ever written twice)."""
         frame = _read_csv(self.per_image_path, PER_IMAGE_FIELDS)
@@ -158,13 +202,15 @@ class RunStore:
         return frame.drop_duplicates(subset=["spec"], keep="last").reset_index(drop=True)
 
     def sample_path(self, spec: str, image_id: str) -> Path:
-        """Where the enhanced sample image of `spec` for `image_id` is kept."""
-        return self.samples / safe_name(spec) / f"{safe_name(image_id)}.png"
+        """Where the enhanced sample of `spec` (or `_hazy`/`_clear`) for `image_id` is kept."""
+        folder = spec if spec in REFERENCE_SAMPLES else safe_name(spec)
+        return self.samples / folder / f"{safe_name(image_id)}.png"
 
     def done_images(self, spec: str) -> set[str]:
-        """Image ids that already have a row for `spec`."""
+        """Image ids that `spec` has scored (an ok row)."""
         frame = self.per_image()
-        return set(frame.loc[frame["spec"] == spec, "image_id"].astype(str))
+        done = (frame["spec"] == spec) & (frame["status"] == "ok")
+        return set(frame.loc[done, "image_id"].astype(str))
 
 
 def _header(path: Path) -> tuple[str, ...]:
@@ -174,15 +220,40 @@ def _header(path: Path) -> tuple[str, ...]:
 
 
 def _read_csv(path: Path, fields: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of a run CSV, read-only: a torn last line is ignored, never cut off here."""
     if not path.exists() or path.stat().st_size == 0:
         return pd.DataFrame(columns=list(fields))
-    repair_torn_tail(path)
-    frame = pd.read_csv(
-        path, dtype={"image_id": str, "error": str, "reason": str, "latency_repeats_ms": str}
-    )
+    data = path.read_bytes()
+    data = data[: data.rfind(b"\n") + 1]  # a line still being written is not a row yet
+    if not data:
+        return pd.DataFrame(columns=list(fields))
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise RunFolderError(f"{path} is corrupt ({one_line(exc)}): restore it") from None
     for field in fields:
         if field not in frame.columns:
-            frame[field] = pd.NA
+            frame[field] = ""
+    return _typed(frame, path)
+
+
+def _typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Numbers where numbers belong; a cell that is not one is a RunFolderError naming it."""
+    for column in frame.columns:
+        if column in TEXT_FIELDS:
+            continue
+        text = frame[column].astype(str).str.strip()
+        empty = text.isin(["", "nan", "NaN"])
+        values = pd.to_numeric(text.mask(empty), errors="coerce")
+        bad = values.isna() & ~empty
+        if bad.any() and column in NUMERIC_FIELDS:
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2  # the header is line 1
+            raise RunFolderError(
+                f"{path}, line {line}: {column} = {text[bad].iloc[0]!r} is not a number "
+                "(the file was edited or damaged): fix or delete that line"
+            )
+        if not bad.any():  # a column of numbers (unknown columns that hold text stay text)
+            frame[column] = values.astype(float)
     return frame
 
 

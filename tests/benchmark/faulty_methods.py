@@ -57,3 +57,17 @@ class Slow(ClassicalMethod):
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         time.sleep(float(os.environ.get("DEHAZE_TEST_SLEEP", "0")))
         return x.pow(0.9)
+
+
+@register_method
+class FailsWhileMarked(ClassicalMethod):
+    """Raises while the file named by $DEHAZE_TEST_FAIL_MARKER exists (a transient fault)."""
+
+    name = "test-fails-while-marked"
+    display_name = "Fails while marked"
+
+    def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        marker = os.environ.get("DEHAZE_TEST_FAIL_MARKER", "")
+        if marker and os.path.exists(marker):
+            raise OSError(28, "No space left on device (simulated)")
+        return x.pow(0.9)
