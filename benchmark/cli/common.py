@@ -70,7 +70,7 @@ def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
 
 def data_options(args: argparse.Namespace) -> dict[str, object]:
     """The synthetic data set's options that were given (size, seed)."""
-    if getattr(args, "seed", None) is not None:
+    if getattr(args, "legacy_seed", None) is not None:
         raise UsageError(
             "--seed is the training seed (train); the synthetic generator's seed is --data-seed"
         )
@@ -91,7 +91,7 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-seed", type=int, default=None, help="synthetic generator seed (default 0)"
     )
-    parser.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", dest="legacy_seed", default=None, help=argparse.SUPPRESS)
 
 
 def add_threads_arg(parser: argparse.ArgumentParser) -> None:

@@ -10,6 +10,7 @@ import torch
 
 from ..errors import TrainingError
 from ..train import TrainConfig, compare_init, train
+from .common import add_threads_arg, config_from_args, data_options, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a neural method (the paper's protocol by default)")
     p.add_argument("spec", help="method spec, e.g. aodnet, lnet-gie, 'lnet-gie:rm=1.0'")
     p.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
-    p.add_argument("--size", type=int, default=None, help="synthetic frame size (256)")
+    p.add_argument("--size", type=positive_int, default=None, help="synthetic frame size (256)")
     p.add_argument("--data-seed", type=int, default=None, help="synthetic generator seed (0)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=0.01)
@@ -82,32 +83,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="allow init checkpoints that need full unpickling (can run code!)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    add_threads_arg(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
 
-def config_from_args(args: argparse.Namespace) -> TrainConfig:
+def train_config(args: argparse.Namespace) -> TrainConfig:
     """A TrainConfig from parsed `train` arguments."""
-    options = {k: v for k, v in (("size", args.size), ("seed", args.data_seed)) if v is not None}
-    return TrainConfig(
-        spec=args.spec,
-        data=args.data,
-        data_options=options,
-        epochs=args.epochs,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        weight_decay=args.weight_decay,
-        clip_grad=args.clip_grad,
-        crop=args.crop,
-        init=args.init,
-        device=args.device,
+    return config_from_args(
+        TrainConfig,
+        args,
+        data_options=data_options(args),
         out=Path(args.out) if args.out else None,
-        seed=args.seed,
-        limit=args.limit,
-        val_every=args.val_every,
-        trust_weights=args.trust_weights,
-        overwrite=args.overwrite,
         progress=not args.no_progress,
     )
 
@@ -115,7 +102,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def cmd_train(args: argparse.Namespace) -> int:
     """Run `train`; option and checkpoint problems become one-line usage errors."""
 
-    config = config_from_args(args)
+    config = train_config(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     try:

@@ -13,7 +13,7 @@ from methods.core.registry import paper_values
 from methods.core.spec import spec_name
 
 from ..metrics import all_metrics
-from ..run.store import METHOD_FIELDS, RunStore
+from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
 from ..stats import bootstrap_mean_ci
 
 
@@ -26,7 +26,8 @@ def summarize(store: RunStore) -> pd.DataFrame:
     out: list[dict[str, Any]] = []
     for spec in order:
         info = methods_frame[methods_frame["spec"] == spec]
-        row: dict[str, Any] = {field: np.nan for field in METHOD_FIELDS} | {"spec": spec}
+        row: dict[str, Any] = {f: "" if f in TEXT_FIELDS else np.nan for f in METHOD_FIELDS}
+        row["spec"] = spec
         if not info.empty:
             row.update(info.iloc[-1].to_dict())
         mine = rows_frame[rows_frame["spec"] == spec]

@@ -43,8 +43,11 @@ def save_torch(obj: Any, path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk or a failed rename leaves nothing behind
 
 
 def cpu_state(method: NeuralMethod) -> dict[str, torch.Tensor]:

@@ -51,6 +51,10 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise TrainingError(message)
+        if self.out is not None and Path(self.out).is_dir():
+            raise TrainingError(
+                f"--out {self.out} is a folder: give a file name, e.g. {Path(self.out) / 'w.pth'}"
+            )
 
     def hyperparameters(self) -> dict[str, Any]:
         """The optimisation settings, as recorded in the sidecar."""

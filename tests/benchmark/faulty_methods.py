@@ -49,13 +49,16 @@ class WrongShape(ClassicalMethod):
 
 @register_method
 class Slow(ClassicalMethod):
-    """Sleeps per call (seconds from $DEHAZE_TEST_SLEEP) so a test can kill a run midway."""
+    """Sleeps per call ($DEHAZE_TEST_SLEEP s), and while $DEHAZE_TEST_HOLD names a file that exists."""
 
     name = "test-slow"
     display_name = "Slow"
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         time.sleep(float(os.environ.get("DEHAZE_TEST_SLEEP", "0")))
+        hold = os.environ.get("DEHAZE_TEST_HOLD", "")
+        while hold and os.path.exists(hold):
+            time.sleep(0.05)
         return x.pow(0.9)
 
 

@@ -16,7 +16,7 @@ import pytest
 import tests.benchmark.faulty_methods  # noqa: F401  (registers the test methods)
 from benchmark.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FAST = ["--size", "32", "--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
 CLI = "import sys, tests.benchmark.faulty_methods; from benchmark.cli import main; sys.exit(main())"
 
@@ -25,8 +25,12 @@ def _run(tmp_path: Path, *args: str) -> int:
     return main(["run", "--out", str(tmp_path), *FAST, *args])
 
 
-def _spawn(tmp_path: Path, run_id: str, sleep: str, *extra: str) -> subprocess.Popen:
+def _spawn(
+    tmp_path: Path, run_id: str, sleep: str, *extra: str, hold: Path | None = None
+) -> subprocess.Popen:
     env = {**os.environ, "DEHAZE_TEST_SLEEP": sleep, "PYTHONPATH": str(REPO)}
+    if hold is not None:
+        env["DEHAZE_TEST_HOLD"] = str(hold)
     args = ["run", "--out", str(tmp_path), *FAST, "--methods", "test-slow", "--limit", "12"]
     return subprocess.Popen(
         [sys.executable, "-c", CLI, *args, "--batch-size", "2", "--run-id", run_id, *extra],
@@ -98,12 +102,22 @@ def test_second_process_on_a_run_is_refused_naming_the_holder(tmp_path: Path, ca
 
 
 def test_second_process_waits_when_asked(tmp_path: Path) -> None:
-    first = _spawn(tmp_path, "queue", "0.6")
-    rows_file = tmp_path / "runs" / "queue" / "per_image.csv"
-    _wait_for_rows(rows_file, 1)
+    hold = tmp_path / "hold"
+    hold.touch()  # the first run stops at its first image until the second one waits
+    first = _spawn(tmp_path, "queue", "0", hold=hold)
+    lock = tmp_path / "runs" / "queue" / ".lock"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (lock.exists() and lock.read_text()):
+        time.sleep(0.05)
     second = _spawn(tmp_path, "queue", "0", "--wait")
+    deadline = time.time() + 120
+    lines = []
+    while time.time() < deadline and not any("waiting for it" in line for line in lines):
+        lines.append(second.stderr.readline())
+    hold.unlink()
     assert first.wait(timeout=120) == 0 and second.wait(timeout=120) == 0
-    assert "waiting for it" in second.stderr.read()
+    assert any("waiting for it" in line for line in lines)
+    rows_file = tmp_path / "runs" / "queue" / "per_image.csv"
     rows = pd.read_csv(rows_file)
     assert len(rows) == 12 and not rows.duplicated(["spec", "image_id"]).any()
 
@@ -201,7 +215,8 @@ def test_damaged_run_folders_give_one_line(tmp_path: Path, capsys, command: str)
     capsys.readouterr()
     extra = {"report": [], "check": ["--baseline", str(run)], "compare": ["dcp", "hazy-input"]}
     rows = run / "per_image.csv"
-    text = rows.read_text().splitlines()
+    original = rows.read_text()
+    text = original.splitlines()
     header = text[0].split(",")
     cells = text[1].split(",")
     cells[header.index("psnr")] = "abc"
@@ -209,6 +224,7 @@ def test_damaged_run_folders_give_one_line(tmp_path: Path, capsys, command: str)
     assert main([command, str(run), *extra[command]]) == 2
     err = capsys.readouterr().err.strip()
     assert "line 2: psnr = 'abc' is not a number" in err and len(err.splitlines()) == 1
+    rows.write_text(original)
     (run / "manifest.json").write_text("{not json")
     assert main([command, str(run), *extra[command]]) == 2
     assert "manifest.json is corrupt" in capsys.readouterr().err
