@@ -17,6 +17,7 @@ from ..check.options import (
 )
 from ..errors import CheckError
 from ..files import safe_name
+from .common import device
 
 
 def parse_metrics(text: str) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         default=3.0,
         help="seconds of interleaved re-timing per spec (with re-measuring)",
     )
-    p.add_argument("--device", default="auto", help="device for re-measured latency")
+    p.add_argument("--device", type=device, default="auto", help="device for re-measured latency")
     p.add_argument("--out", default=None, help="output folder")
     p.add_argument("--no-figures", action="store_true", help="skip the difference plots")
 

@@ -15,6 +15,7 @@ from methods.core.spec import spec_options
 from ..errors import UsageError
 
 T = TypeVar("T")
+DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -38,6 +39,15 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
     return value
+
+
+def device(text: str) -> str:
+    """argparse type: auto, cpu, cuda or cuda:N (the devices the suite measures on)."""
+    if not DEVICE.match(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"device {text!r} is not supported here (use cpu, cuda, cuda:N or auto)"
+        )
+    return text.strip()
 
 
 def run_id(text: str) -> str:

@@ -14,6 +14,7 @@ from .common import (
     add_threads_arg,
     config_from_args,
     data_options,
+    device,
     parse_weights,
     positive_float,
     positive_int,
@@ -53,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_data_args(p)
     p.add_argument("--split", default="test", choices=["test", "train", "all"], help="which split")
-    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--device", type=device, default="auto", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
     p.add_argument(
         "--run-id", type=run_id, default=None, help="resume or name a run (default: timestamp)"

@@ -10,7 +10,7 @@ import torch
 
 from ..errors import TrainingError
 from ..train import TrainConfig, compare_init, train
-from .common import add_threads_arg, config_from_args, data_options, positive_int
+from .common import add_threads_arg, config_from_args, data_options, device, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "weights; the default for lnet-gie), or a weights file (AOD-Net weights give "
         "Procedure 1 for lnet-gie)",
     )
-    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")
+    p.add_argument("--device", type=device, default="auto", help="cpu, cuda, cuda:N or auto")
     p.add_argument("--out", default=None, help="weights file (default: weights/<spec>.pth)")
     p.add_argument("--seed", type=int, default=0, help="training seed (init, shuffling, crops)")
     p.add_argument(

@@ -111,8 +111,6 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
         dev = torch.device(text)
     except RuntimeError:
         raise MethodError(f"unknown device {text!r} (use cpu, cuda, cuda:N or auto)") from None
-    if dev.type not in ("cpu", "cuda"):
-        raise MethodError(f"device {text!r} is not supported here (use cpu, cuda, cuda:N or auto)")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise MethodError("--device cuda asked for, but torch sees no CUDA device (use cpu/auto)")
     return dev
