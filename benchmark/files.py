@@ -14,13 +14,21 @@ from methods.core.weights import sha256_file
 __all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "safe_name"]
 __all__ += ["sha256_file", "sha256_text", "temp_path"]
 
-MAX_NAME = 120
+MAX_NAME = 100  # characters of readable slug
+HASH_CHARS = 8  # hex digits of the sha256 suffix (collisions: ~1 in 4e9 per pair)
 
 
 def safe_name(text: str) -> str:
-    """File-name form of a spec or image id: 'lnet-gie:rm=1.0' -> 'lnet-gie_rm-1.0'."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("=", "-")).strip("_")
-    return name[:MAX_NAME] or "_"
+    """File-name form of a spec or image id that no other text shares.
+
+    A readable slug ('lnet-gie:rm=1.0' -> 'lnet-gie_rm-1.0'), plus '~' and a short hash of the
+    text whenever the slug is not the text itself, so '画像' and '写真' (both '_' as slugs), or
+    'Img' and 'img' on a case-insensitive file system, never name the same file.
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", text.replace("=", "-")).strip("_.")[:MAX_NAME]
+    if slug == text and text == text.lower():
+        return slug
+    return f"{slug or 'x'}~{sha256_text(text)[:HASH_CHARS]}"
 
 
 def temp_path(path: Path) -> Path:

@@ -15,6 +15,7 @@ class HazyInput(ClassicalMethod):
     name = "hazy-input"
     display_name = "Hazy input (no processing)"
     citation = "reference row: the unprocessed input"
+    kind = "reference"
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         return x.clone()

@@ -150,7 +150,7 @@ def add_compare_parser(sub: argparse._SubParsersAction) -> None:
         "compare",
         help="the check's statistics between two specs of one run (SPEC_A is the reference)",
     )
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="the run folder holding both specs")
     p.add_argument("spec_a", help="reference spec, e.g. lnet-gie")
     p.add_argument("spec_b", help="candidate spec, e.g. 'lnet-gie:rm=1.0'")
     _add_common(p)

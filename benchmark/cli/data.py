@@ -18,9 +18,10 @@ def cmd_data(args: argparse.Namespace) -> int:
         )
         print(f"wrote {count} pairs to {args.out}/hazy and {args.out}/clear")
         return 0
+    # check first: it loads every pair, so the counts and notes below are the final ones
+    problems = dataset.check() if args.check and hasattr(dataset, "check") else []
     info = dict(dataset.info())
     info["fingerprint"] = dataset.fingerprint
-    problems = dataset.check() if args.check and hasattr(dataset, "check") else []
     if args.check:
         info["problems"] = problems
     print(json.dumps(info, indent=2, default=str))
@@ -30,7 +31,9 @@ def cmd_data(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `data` command: export|info with the data options, output folder, split and limit."""
     p = sub.add_parser("data", help="export the synthetic data set as PNGs, or describe data")
-    p.add_argument("action", choices=["export", "info"])
+    p.add_argument(
+        "action", choices=["export", "info"], help="export: write PNGs; info: describe as JSON"
+    )
     add_data_args(p)
     p.add_argument("--out", default="data/synthetic", help="export folder")
     p.add_argument("--split", default="test", choices=["test", "train", "all"], help="which split")

@@ -1,29 +1,42 @@
-"""`benchmark list`: every registered method with its kind, size and weights."""
+"""`benchmark list`: every registered method with its kind, size, weights and spec parameters."""
 
 from __future__ import annotations
 
 import argparse
 
 import methods
+from methods import Method
+from methods.core.params import format_value
+from methods.core.weights import shipped_weights_for
+
+
+def weights_text(method: Method) -> str:
+    """Which weights a method has, or how to get them."""
+    if method.kind != "neural":
+        return f"n/a ({method.kind})"
+    shipped = shipped_weights_for(method.spec)
+    if shipped:
+        return f"shipped: {shipped.name}"
+    return f"none: pass --weights {method.name}=PATH or train it"
+
+
+def parameters_text(method: Method) -> str:
+    """The spec parameters: key=default, with the allowed values where they are limited."""
+    parts = []
+    for key, param in sorted(method.all_params().items()):
+        allowed = f" ({param.check_msg})" if param.check_msg else ""
+        parts.append(f"{key}={format_value(param.default)}{allowed}")
+    return ", ".join(parts)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print one line per registered method: kind, parameters, which weights it has."""
-    from methods.core.weights import shipped_weights_for
-
+    """Print each registered method: kind, parameters, weights, then its spec parameters."""
     print(f"{'method':<16}{'kind':<11}{'params':>12}  weights")
     for name in methods.available_methods():
         method = methods.get_method(name, device="cpu", use_shipped=False)
-        if method.kind == "classical":
-            weights = "n/a (classical)"
-        else:
-            shipped = shipped_weights_for(method.spec)
-            weights = (
-                f"shipped: {shipped.name}"
-                if shipped
-                else (f"none: pass --weights {name}=PATH or train it")
-            )
-        print(f"{name:<16}{method.kind:<11}{method.num_params:>12,}  {weights}")
+        print(f"{name:<16}{method.kind:<11}{method.num_params:>12,}  {weights_text(method)}")
+        if method.all_params():
+            print(f"{'':<16}spec: {parameters_text(method)}")
     return 0
 
 

@@ -26,5 +26,5 @@ def cmd_report(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `report` subcommand."""
     p = sub.add_parser("report", help="regenerate tables and figures from a run's rows")
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="a run folder, e.g. reports/runs/RUN_ID")
     p.set_defaults(func=cmd_report)

@@ -39,8 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
     outcome = runner.run()
     build_report(outcome.run_dir)
-    print_summary(outcome.run_dir, outcome.problems)
-    return 0 if outcome.complete else 1
+    print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems])
+    return outcome.exit_code
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -20,9 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
     p.add_argument("--size", type=positive_int, default=None, help="synthetic frame size (256)")
     p.add_argument("--data-seed", type=int, default=None, help="synthetic generator seed (0)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--epochs", type=int, default=30, help="epochs (the paper's protocol: 30)")
+    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--batch-size", type=int, default=8, help="pairs per step (default 8)")
     p.add_argument(
         "--weight-decay",
         type=float,

@@ -32,6 +32,10 @@ __all__ = [
 ]
 
 
+#: the command-line flag of each data-set option, for messages
+OPTION_FLAGS = {"size": "--size", "seed": "--data-seed"}
+
+
 def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDataset:
     """Instantiate `cls`, turning unknown option names into a one-line DatasetError."""
     try:
@@ -39,9 +43,10 @@ def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDa
     except TypeError:
         allowed = [p for p in inspect.signature(cls).parameters if p not in ("root",)]
         bad = sorted(set(options) - set(allowed))
+        flags = ", ".join(OPTION_FLAGS.get(name, name) for name in bad) or "?"
+        where = f"the folder {args[0]}" if args else f"the {cls.__name__} data set"
         raise DatasetError(
-            f"option(s) {', '.join(bad) or '?'} do not apply to {cls.__name__}: "
-            f"use {', '.join(allowed) or 'none'}"
+            f"{flags} work only with the built-in synthetic data set, not with {where}: drop it"
         ) from None
     return cls(*args, **options)
 

@@ -181,7 +181,7 @@ def ssim(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
     if h < _SSIM_WIN or w < _SSIM_WIN:
         raise ValueError(
             f"ssim: images must be at least {_SSIM_WIN}x{_SSIM_WIN} (the Gaussian window), "
-            f"got {h}x{w}"
+            f"got {w}x{h} (width x height)"
         )
     if n == 0:
         return torch.empty(0, dtype=torch.float64, device=pred.device)

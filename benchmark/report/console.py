@@ -44,7 +44,9 @@ def print_summary(run_dir: Path, problems: Sequence[str]) -> None:
     print(format_summary(load_summary(run_dir)))
     print()
     if problems:
-        print(f"INCOMPLETE: {len(problems)} problem(s):")
+        data_only = all(p.startswith("data:") for p in problems)
+        head = "COMPLETE, but the data set had problems" if data_only else "INCOMPLETE"
+        print(f"{head}: {len(problems)} problem(s):")
         for problem in problems:
             print(f"  - {problem}")
     else:

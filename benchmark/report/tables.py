@@ -60,6 +60,21 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def data_notes(report: dict[str, Any]) -> list[str]:
+    """Table 1's note on pairs the data set could not provide (n counts valid pairs only)."""
+    skipped, unpaired = report.get("skipped") or {}, report.get("unpaired") or []
+    notes = []
+    if skipped:
+        notes.append(
+            f"n counts the {report.get('valid')} valid pairs of {report.get('pairs')}: "
+            f"{len(skipped)} could not be used (e.g. {next(iter(skipped))}: "
+            f"{next(iter(skipped.values()))}); all are listed in manifest.json (data_report)."
+        )
+    if unpaired:
+        notes.append(f"{len(unpaired)} file(s) without a partner were left out.")
+    return notes
+
+
 def table2(summary: pd.DataFrame) -> pd.DataFrame:
     """Cost: parameters, weight size, MACs, latency with device, peak memory; paper beside."""
     rows = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, save_png, to_uint8
 from .config import RunConfig
+from .data_report import DataReport, build_data_report
 from .lock import RunLock
 from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
@@ -44,6 +45,14 @@ class RunOutcome:
     run_dir: Path
     complete: bool
     problems: list[str]
+    data_problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all scored; 1 a method asked for is not fully scored; 3 only the data had problems."""
+        if not self.complete:
+            return 1
+        return 3 if self.data_problems else 0
 
 
 class Runner:
@@ -66,6 +75,7 @@ class Runner:
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
+        self.data_report: DataReport | None = None
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
@@ -88,8 +98,9 @@ class Runner:
             f"data: {self.dataset.name} ({self.config.split} split, {len(self.ids)} images, "
             f"loaded in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
         )
-        for index, error in split.errors.items():
-            self._log(f"warning: cannot load {split.ids[index]}: {error}")
+        self.data_report = build_data_report(self.dataset, split)
+        for line in self.data_report.lines():
+            self._log(line)
         haze = hazy_input_psnr(split, self.device, self.config.batch_size)
         old_samples = (
             self.store.read_manifest().get("sample_images") if self.store.exists() else None
@@ -106,7 +117,8 @@ class Runner:
                 self._run_method(planned, split, samples, rows, table)
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         problems = self.final_problems()
-        return RunOutcome(self.store.root, not problems, problems)
+        data_problems = self.data_report.problems()
+        return RunOutcome(self.store.root, not problems, problems, data_problems)
 
     def final_problems(self) -> list[str]:
         """What is not scored now, per method asked for, read back from the run folder."""
@@ -126,8 +138,9 @@ class Runner:
                     problems.append(f"{spec}: {reason}")
             elif status != "done":
                 problems.append(f"{spec}: {status}: {reason}".replace(": :", ":"))
-            elif scored < len(self.ids):
-                problems.append(f"{spec}: {scored} of {len(self.ids)} images scored")
+            elif scored < self.data_report.n_valid:
+                valid = self.data_report.n_valid
+                problems.append(f"{spec}: {scored} of {valid} valid pairs scored")
         return problems
 
     def identity(self) -> dict[str, Any]:
@@ -138,9 +151,12 @@ class Runner:
         """The run's manifest as it stands now (keeps the first `created` time)."""
         old = self.store.read_manifest() if self.store.exists() else {}
         methods_run = [p.method for p in self.planned]
-        return run_manifest(
+        manifest = run_manifest(
             self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
         )
+        if self.data_report is not None:
+            manifest["data_report"] = self.data_report.to_dict()
+        return manifest
 
     def _finished_specs(self) -> set[str]:
         """Specs that need nothing more: all scored, or not scoreable (no weights)."""
@@ -190,7 +206,9 @@ class Runner:
             return
         table.write([self._method_row(method, "profiled", profile_error, **prof)])
         done = self.store.done_images(method.spec)
-        todo = [i for i in range(len(split.ids)) if split.ids[i] not in done]
+        todo = [
+            i for i in range(len(split.ids)) if split.ids[i] not in done and i not in split.errors
+        ]
         latency = prof.get("latency_median_ms")
         if latency is not None:
             self._log(
@@ -215,10 +233,6 @@ class Runner:
             leave=True,
             file=sys.stderr,
         )
-        for index in sorted(i for i in split.errors if i in todo_set):
-            rows.write([self._row(method, split, index, status="error", error=split.errors[index])])
-            errors, consecutive = errors + 1, consecutive + 1
-            bar.update(1)
         for batch in split.batches(self.config.batch_size):
             batch = [i for i in batch if i in todo_set]
             if not batch:

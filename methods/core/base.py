@@ -25,7 +25,7 @@ class Method:
 
     name: ClassVar[str] = ""
     display_name: ClassVar[str] = ""
-    kind: ClassVar[Literal["neural", "classical"]] = "classical"
+    kind: ClassVar[Literal["neural", "classical", "reference"]] = "classical"
     citation: ClassVar[str] = ""
     #: the LNet-GIE paper's Tables 1-2 row for this method (None: not in the paper)
     paper: ClassVar[PaperValues | None] = None

@@ -15,6 +15,7 @@ import pytest
 
 import tests.benchmark.faulty_methods  # noqa: F401  (registers the test methods)
 from benchmark.cli import main
+from benchmark.run.store import RunStore
 
 REPO = Path(__file__).resolve().parents[3]
 FAST = ["--size", "32", "--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
@@ -286,3 +287,113 @@ def test_manifest_records_json_values(tmp_path: Path) -> None:
     run = _finished_run(tmp_path)
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["specs"] == ["dcp", "hazy-input"]
+
+
+def test_sample_files_of_ids_in_other_scripts_never_collide(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    data = tmp_path / "set"
+    names = ["画像", "写真", "風景"]
+    for k, name in enumerate(names):
+        for side, level in (("hazy", 60 + 60 * k), ("clear", 30 + 60 * k)):
+            (data / side).mkdir(parents=True, exist_ok=True)
+            image = np.full((24, 24, 3), level, np.uint8)
+            image[:, : 4 + 4 * k] = 255 - level  # a different picture per id
+            cv2.imwrite(str(data / side / f"{name}.png"), image)
+    args = ["--data", str(data), "--split", "all", "--methods", "hazy-input", "--run-id", "u"]
+    assert (
+        main(["run", "--out", str(tmp_path), "--no-progress", "--latency-budget", "0.02", *args])
+        == 0
+    )
+    samples = tmp_path / "runs" / "u" / "samples"
+    for folder in ("_hazy", "_clear", "hazy-input"):
+        files = sorted((samples / folder).iterdir())
+        assert len(files) == 3, folder  # one file per id: before, all three were "_.png"
+        arrays = [cv2.imread(str(f)) for f in files]
+        assert len({a.tobytes() for a in arrays}) == 3
+    # the method's sample of each id is that id's own input (hazy-input returns its input)
+    store = RunStore(tmp_path / "runs" / "u")
+    for name in names:
+        own = cv2.imread(str(store.sample_path("_hazy", name)))
+        assert np.array_equal(cv2.imread(str(store.sample_path("hazy-input", name))), own)
+
+
+def _folder_with_bad_pairs(root: Path) -> Path:
+    """4 good pairs, a truncated hazy file, a size-mismatched pair and a hazy file with no clear."""
+    import cv2
+    import numpy as np
+
+    for side in ("hazy", "clear"):
+        (root / side).mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for k in range(6):
+        image = rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)
+        cv2.imwrite(str(root / "hazy" / f"p{k}.png"), image)
+        cv2.imwrite(str(root / "clear" / f"p{k}.png"), image // 2)
+    whole = (root / "hazy" / "p4.png").read_bytes()
+    (root / "hazy" / "p4.png").write_bytes(whole[: len(whole) // 2])
+    cv2.imwrite(str(root / "clear" / "p5.png"), np.zeros((20, 24, 3), np.uint8))
+    cv2.imwrite(str(root / "hazy" / "orphan.png"), np.zeros((24, 24, 3), np.uint8))
+    return root
+
+
+def test_data_problems_are_reported_once_and_not_blamed_on_methods(tmp_path: Path, capsys) -> None:
+    data = _folder_with_bad_pairs(tmp_path / "set")
+    args = ["--data", str(data), "--split", "all", "--methods", "dcp,hazy-input", "--run-id", "d"]
+    rc = main(["run", "--out", str(tmp_path), "--no-progress", "--latency-budget", "0.02", *args])
+    assert rc == 3  # everything that could be scored was; the data set had problems
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.count("data: skipped p4:") == 1 and err.count("data: skipped p5:") == 1
+    assert "p5" in err and "24x20" in err  # the size mismatch, width x height
+    assert err.count("orphan.png") == 1 and "left out hazy/orphan.png: no partner" in err
+    assert "COMPLETE, but the data set had problems" in captured.out
+    run = tmp_path / "runs" / "d"
+    rows = pd.read_csv(run / "per_image.csv")
+    assert set(rows["status"]) == {"ok"} and len(rows) == 8  # 4 valid pairs x 2 methods
+    methods_table = pd.read_csv(run / "methods.csv").drop_duplicates("spec", keep="last")
+    assert set(methods_table["status"]) == {"done"}
+    summary = pd.read_csv(run / "summary.csv")
+    assert summary["n_images"].tolist() == [4, 4]
+    table1 = (run / "table1.md").read_text()
+    assert "n counts the 4 valid pairs of 6: 2 could not be used" in table1
+    report = json.loads((run / "manifest.json").read_text())["data_report"]
+    assert sorted(report["skipped"]) == ["p4", "p5"] and report["unpaired"] == ["hazy/orphan.png"]
+
+
+def test_every_option_has_help_text() -> None:
+    from benchmark.cli import build_parser
+
+    parser = build_parser()
+    missing = [
+        f"{name} {action.option_strings or action.dest}"
+        for name, sub in parser._subparsers._group_actions[0].choices.items()
+        for action in sub._actions
+        if action.help is None and action.dest != "help"
+    ]
+    assert missing == []
+
+
+def test_list_shows_kinds_and_spec_parameters(capsys) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    hazy = next(line for line in out.splitlines() if line.startswith("hazy-input"))
+    assert "reference" in hazy and "classical" not in hazy
+    assert "rm=0.5 (need 0 < rm <= 1)" in out and "omega=0.95 (need 0 < omega <= 1)" in out
+    assert "tile=0 (need tile = 0 or tile >= 16)" in out
+
+
+def test_folder_data_with_synthetic_options_names_the_flag(tmp_path: Path, capsys) -> None:
+    data = _folder_with_bad_pairs(tmp_path / "set")
+    assert main(["data", "info", "--data", str(data), "--size", "64"]) == 2
+    err = capsys.readouterr().err
+    assert "--size work only with the built-in synthetic data set" in err and "use name" not in err
+
+
+def test_data_info_check_counts_are_final(tmp_path: Path, capsys) -> None:
+    data = _folder_with_bad_pairs(tmp_path / "set")
+    assert main(["data", "info", "--data", str(data), "--check"]) == 1
+    info = json.loads(capsys.readouterr().out)
+    assert not any("files so far" in note for note in info["notes"])  # all were loaded
+    assert len(info["problems"]) == 3

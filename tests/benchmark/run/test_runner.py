@@ -170,6 +170,8 @@ def test_failures_are_isolated(tmp_path: Path) -> None:
     table = pd.read_csv(run / "methods.csv").drop_duplicates("spec", keep="last")
     status = dict(zip(table["spec"], table["status"], strict=True))
     assert status["test-nan"] == "skipped" and status["dcp"] == "done"
+    reason = dict(zip(table["spec"], table["reason"], strict=True))["test-nan"]
+    assert reason.startswith("skipped after 3 consecutive failures")  # the limit, not a count
     # the first 8 synthetic test frames at 32 px have mean brightness
     # 0.435 0.440 0.430 0.431 0.422 0.417 0.431 0.437: frames 0, 1 and 7 fail, the rest score
     bright = rows[rows["spec"] == "test-raises-on-bright:threshold=0.433"]

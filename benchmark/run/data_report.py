@@ -1,0 +1,78 @@
+"""What the data set holds that cannot be scored, said once at the start of a run.
+
+Pairs that fail to load (unreadable, truncated, size-mismatched) are skipped for every method
+instead of becoming a failure of each method; files without a partner and the data set's notes
+(split file, conversions) are listed. Table 1 then counts only the valid pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..data import LoadedSplit, PairedDataset
+
+SHOWN = (
+    5  # problems listed by name on the console before "... and N more" (all are in the manifest)
+)
+
+
+@dataclass
+class DataReport:
+    """Pairs skipped (id -> why), files without a partner, and the data set's notes."""
+
+    n_pairs: int
+    skipped: dict[str, str] = field(default_factory=dict)
+    unpaired: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_valid(self) -> int:
+        """Pairs that can be scored."""
+        return self.n_pairs - len(self.skipped)
+
+    def problems(self) -> list[str]:
+        """One line per kind of data problem (empty when the data set is clean)."""
+        out = []
+        if self.skipped:
+            out.append(f"data: {len(self.skipped)} of {self.n_pairs} pair(s) could not be used")
+        if self.unpaired:
+            out.append(f"data: {len(self.unpaired)} file(s) have no partner and were left out")
+        return out
+
+    def lines(self) -> list[str]:
+        """The console report: each skipped file named once with why, then the notes."""
+        out = []
+        for image_id, why in list(self.skipped.items())[:SHOWN]:
+            out.append(f"data: skipped {image_id}: {why}")
+        if len(self.skipped) > SHOWN:
+            out.append(f"data: ... and {len(self.skipped) - SHOWN} more skipped (see manifest)")
+        for name in self.unpaired[:SHOWN]:
+            out.append(f"data: left out {name}: no partner image")
+        if len(self.unpaired) > SHOWN:
+            out.append(f"data: ... and {len(self.unpaired) - SHOWN} more without a partner")
+        out += [f"data note: {note}" for note in self.notes]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form for the manifest."""
+        return {
+            "pairs": self.n_pairs,
+            "valid": self.n_valid,
+            "skipped": self.skipped,
+            "unpaired": self.unpaired,
+            "notes": self.notes,
+        }
+
+
+def build_data_report(dataset: PairedDataset, split: LoadedSplit) -> DataReport:
+    """The report of a loaded split (load errors) and its data set (partners, notes)."""
+    info = dataset.info()
+    unpaired = info.get("unpaired") or {}
+    return DataReport(
+        n_pairs=len(split.ids),
+        skipped={split.ids[i]: why for i, why in sorted(split.errors.items())},
+        unpaired=[name for side in ("hazy", "clear") for name in unpaired.get(side, [])],
+        # the data set's own note on files without a partner repeats `unpaired`: said once here
+        notes=[str(n) for n in info.get("notes") or [] if "partner" not in str(n)],
+    )
