@@ -31,6 +31,16 @@ def safe_name(text: str) -> str:
     return f"{slug or 'x'}~{sha256_text(text)[:HASH_CHARS]}"
 
 
+def check_writable(folder: Path) -> None:
+    """Create `folder` and prove a file can be written there (raises the OSError if not)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"ok")
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def temp_path(path: Path) -> Path:
     """The temporary sibling a file is written to before it replaces `path`."""
     return path.with_name(path.name + ".tmp")

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import torch
 
+from .files import atomic_write_bytes
+
 
 def quantize_8bit(images: torch.Tensor) -> torch.Tensor:
     """Round [0,1] images to the nearest of the 256 levels an 8-bit file holds."""
@@ -20,8 +22,9 @@ def to_uint8(image: torch.Tensor) -> np.ndarray:
 
 
 def save_png(rgb: np.ndarray, path: Path) -> None:
-    """Write an HxWx3 uint8 RGB array as PNG, creating parent folders."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write an HxWx3 uint8 RGB array as PNG, atomically (a full disk leaves no half file)."""
     bgr = cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.uint8), cv2.COLOR_RGB2BGR)
-    if not cv2.imwrite(str(path), bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3]):
-        raise OSError(f"cannot write {path} (is the folder writable?)")
+    ok, data = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise ValueError(f"cannot encode a {rgb.shape} array as PNG for {path}")
+    atomic_write_bytes(path, data.tobytes())

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DatasetError
-from ..files import atomic_write_text
+from ..files import atomic_write_text, check_writable
 from ..images import save_png
 from .base import PairedDataset, check_split
 
@@ -28,7 +28,7 @@ def export(
     """
     out = Path(out_dir)
     _check_target(out, overwrite)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out)
     chosen = dataset.ids(check_split(split))
     if limit is not None:
         if limit < 0:

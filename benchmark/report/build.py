@@ -15,14 +15,18 @@ from .table_formats import to_latex, to_markdown
 from .tables import PAPER_NOTE, data_notes, table1, table2, table2_notes
 
 
-def build_report(run_dir: str | Path, figures: bool = True) -> dict[str, Path]:
-    """Write summary.csv, table1/table2 (.csv, .md, .tex), figures and report.md."""
+def build_report(
+    run_dir: str | Path, figures: bool = True, out: str | Path | None = None
+) -> dict[str, Path]:
+    """Write summary.csv, table1/table2 (.csv, .md, .tex), figures and report.md (to `out`)."""
     store = RunStore(Path(run_dir))
+    folder = Path(out) if out is not None else store.root
+    folder.mkdir(parents=True, exist_ok=True)
     if not store.exists() and not store.methods_path.exists():
         raise FileNotFoundError(f"{run_dir} is not a run folder (no manifest.json)")
     summary = summarize(store)
     paths: dict[str, Path] = {}
-    paths["summary"] = store.root / "summary.csv"
+    paths["summary"] = folder / "summary.csv"
     summary.to_csv(paths["summary"], index=False)
     t1, t2 = table1(summary), table2(summary)
     notes1 = [PAPER_NOTE, "PSNR/SSIM: mean over images with a 95% percentile bootstrap CI."]
@@ -33,21 +37,21 @@ def build_report(run_dir: str | Path, figures: bool = True) -> dict[str, Path]:
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),
         ("table2", t2, "Size and cost (cf. the paper's Table 2)", notes2),
     ):
-        frame.to_csv(store.root / f"{name}.csv", index=False)
-        (store.root / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
-        (store.root / f"{name}.tex").write_text(
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        (folder / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
+        (folder / f"{name}.tex").write_text(
             to_latex(frame, caption, f"tab:{name}", notes), encoding="utf-8"
         )
-        paths[name] = store.root / f"{name}.md"
+        paths[name] = folder / f"{name}.md"
     figure_paths: dict[str, Path] = {}
     if figures:
-        figure_paths = make_figures(store, summary)
+        figure_paths = make_figures(store, summary, folder / "figures")
         paths.update(figure_paths)
-    paths["report"] = write_report_md(store, t1, t2, notes1, notes2, figure_paths)
+    paths["report"] = write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths)
     return paths
 
 
-def write_report_md(store, t1, t2, notes1, notes2, figure_paths) -> Path:
+def write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths) -> Path:
     """report.md: run facts, both tables, and the figures embedded."""
     manifest = store.read_manifest() if store.exists() else {}
     env = manifest.get("environment", {})
@@ -73,6 +77,6 @@ def write_report_md(store, t1, t2, notes1, notes2, figure_paths) -> Path:
         lines += ["## Figures", ""]
         for key, path in figure_paths.items():
             lines += [f"### {key.replace('_', ' ')}", "", f"![{key}](figures/{path.name})", ""]
-    path = store.root / "report.md"
+    path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -165,20 +165,16 @@ def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path
     return path
 
 
-def make_figures(store: RunStore, summary: pd.DataFrame) -> dict[str, Path]:
-    """All figures of a run into its figures/ folder; returns name -> path."""
-    store.figures.mkdir(parents=True, exist_ok=True)
+def make_figures(store: RunStore, summary: pd.DataFrame, folder: Path) -> dict[str, Path]:
+    """All figures of a run into `folder` (its figures/ by default); returns name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
     out = {
-        "quality_bars": quality_bars(summary, store.figures / "quality_bars.png"),
-        "psnr_vs_params": quality_vs_cost(summary, "params", store.figures / "psnr_vs_params.png"),
-        "psnr_vs_latency": quality_vs_cost(
-            summary, "latency", store.figures / "psnr_vs_latency.png"
-        ),
-        "psnr_distribution": psnr_distribution(
-            store, summary, store.figures / "psnr_distribution.png"
-        ),
+        "quality_bars": quality_bars(summary, folder / "quality_bars.png"),
+        "psnr_vs_params": quality_vs_cost(summary, "params", folder / "psnr_vs_params.png"),
+        "psnr_vs_latency": quality_vs_cost(summary, "latency", folder / "psnr_vs_latency.png"),
+        "psnr_distribution": psnr_distribution(store, summary, folder / "psnr_distribution.png"),
     }
-    grid = qualitative_grid(store, summary, store.figures / "qualitative_grid.png")
+    grid = qualitative_grid(store, summary, folder / "qualitative_grid.png")
     if grid is not None:
         out["qualitative_grid"] = grid
     return out

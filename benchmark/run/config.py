@@ -28,5 +28,7 @@ class RunConfig:
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
     tf32: bool = False
+    #: where `train` writes by default: weights there whose sidecar names a spec are used for it
+    trained_weights_dir: Path = Path("weights")
     wait: bool = False  # wait for another process using the run folder instead of refusing
     command: list[str] = field(default_factory=lambda: list(sys.argv))

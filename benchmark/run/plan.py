@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 import torch
 
 import methods
-from methods import Method
+from methods import Method, NeuralMethod
 from methods.core.spec import split_method_list
+from methods.core.weights import weights_index
 
 from ..data import PairedDataset
 from ..errors import UsageError
@@ -48,6 +49,9 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
         method = methods.get_method(
             canonical, device=device, weights=weights, trust_weights=config.trust_weights
         )
+        trained = weights_index(config.trained_weights_dir).get(canonical)
+        if isinstance(method, NeuralMethod) and not method.is_ready and trained is not None:
+            method.load_weights(trained, source="trained")
         planned.append(PlannedMethod(method, explicit or weights is not None))
     unknown = (
         set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}

@@ -17,6 +17,7 @@ from methods import NeuralMethod, Spec, parse_spec, resolve_device
 
 from ..data import PairedDataset
 from ..errors import TrainingError
+from ..files import check_writable
 from .checkpoints import checkpoint_path, load_checkpoint, restore, resume_key, save_checkpoint
 from .config import TrainConfig
 from .data import TrainData, load_train_data, open_training_data
@@ -51,6 +52,7 @@ def train(
             f"{out} exists: pass --overwrite to replace it, or choose another --out"
         )
     device = resolve_device(config.device)
+    check_writable(out.parent)  # before minutes of loading and training, not after
     if data is None:
         data = load_train_data(
             dataset or open_training_data(config), config.limit, config.val_every, config.progress

@@ -131,11 +131,11 @@ class NeuralMethod(Method):
 
     def not_ready_reason(self) -> str:
         """Why the method cannot be scored, with what to do about it."""
-        target = self.spec if ":" not in self.spec else f'"{self.spec}'
-        quote = "" if ":" not in self.spec else '"'
+        quote = '"' if self.spec.options else ""
         return (
-            f"no weights: pass --weights {target}=PATH{quote} or train it "
-            f"(python -m benchmark train {quote}{self.spec}{quote})"
+            f"no weights: pass --weights {quote}{self.spec}=PATH{quote}, or train it "
+            f"(python -m benchmark train {quote}{self.spec}{quote}; run then finds what train "
+            "wrote to weights/)"
         )
 
     # --- weights ------------------------------------------------------------------------

@@ -306,15 +306,20 @@ def read_sidecar(weights_path: str | Path) -> dict[str, Any] | None:
         return None
 
 
-@cache
-def _shipped_index() -> dict[str, Path]:
+def weights_index(folder: Path) -> dict[str, Path]:
+    """Canonical spec -> weights file, for every `.pth` in `folder` with a sidecar naming its spec."""
     index: dict[str, Path] = {}
-    for side in sorted(SHIPPED_DIR.glob("*.json")):
+    for side in sorted(Path(folder).glob("*.json")):
         weights = side.with_suffix(".pth")
         data = read_sidecar(weights)
         if data and weights.is_file() and "spec" in data:
             index[str(data["spec"])] = weights
     return index
+
+
+@cache
+def _shipped_index() -> dict[str, Path]:
+    return weights_index(SHIPPED_DIR)
 
 
 def shipped_weights_for(spec: str) -> Path | None:

@@ -397,3 +397,17 @@ def test_data_info_check_counts_are_final(tmp_path: Path, capsys) -> None:
     info = json.loads(capsys.readouterr().out)
     assert not any("files so far" in note for note in info["notes"])  # all were loaded
     assert len(info["problems"]) == 3
+
+
+def test_run_finds_what_train_wrote_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = "lnet-gie:rm=1.0"
+    assert _run(tmp_path, "--methods", spec, "--limit", "2", "--run-id", "before") == 1
+    assert "run then finds what train wrote to weights/" in capsys.readouterr().out
+    train = ["train", spec, "--size", "32", "--limit", "6", "--epochs", "1", "--seed", "1"]
+    assert main([*train, "--no-progress", "--init", "random"]) == 0
+    assert _run(tmp_path, "--methods", spec, "--limit", "2", "--run-id", "after") == 0
+    table = pd.read_csv(tmp_path / "runs" / "after" / "methods.csv").iloc[-1]
+    assert table["status"] == "done" and table["weights_source"] == "trained"
