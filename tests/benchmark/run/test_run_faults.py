@@ -411,3 +411,21 @@ def test_run_finds_what_train_wrote_by_default(
     assert _run(tmp_path, "--methods", spec, "--limit", "2", "--run-id", "after") == 0
     table = pd.read_csv(tmp_path / "runs" / "after" / "methods.csv").iloc[-1]
     assert table["status"] == "done" and table["weights_source"] == "trained"
+
+
+def test_small_cli_guards(tmp_path: Path, capsys) -> None:
+    # train --out given a folder: refused before anything is written
+    folder = tmp_path / "wdir"
+    folder.mkdir()
+    train = ["train", "lnet-gie", "--size", "32", "--limit", "4", "--epochs", "1", "--no-progress"]
+    assert main([*train, "--out", str(folder)]) == 2
+    assert "is a folder" in capsys.readouterr().err and list(folder.iterdir()) == []
+    # data export --limit 0 / -1
+    for limit in ("0", "-1"):
+        assert main(["data", "export", "--out", str(tmp_path / "x"), "--limit", limit]) == 2
+        assert "--limit: must be at least 1" in capsys.readouterr().err
+    # report on a run that scored nothing says so and is not a success
+    assert _run(tmp_path, "--methods", "ffanet", "--limit", "2", "--run-id", "none") == 1
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "runs" / "none")]) == 1
+    assert "holds no scored image" in capsys.readouterr().err
