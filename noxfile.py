@@ -1,4 +1,4 @@
-"""nox sessions: tests, lint, bench (pytest-benchmark), report, baseline, regression, ablation.
+"""nox sessions: tests, lint, bench (pytest-benchmark), report, baseline, readme, regression, ablation.
 
 Sessions reuse the current interpreter's packages (`venv_backend="none"`) so that the CPU torch
 already installed is used, not a multi-GB CUDA build pulled into a fresh venv.
@@ -78,6 +78,15 @@ def baseline(session: nox.Session) -> None:
     shutil.rmtree(BASELINE, ignore_errors=True)
     shutil.copytree(run_dir, BASELINE)
     session.log(f"wrote {BASELINE}/ (manifest, rows, tables, samples, figures): commit it")
+
+
+@nox.session(venv_backend="none")
+def readme(session: nox.Session) -> None:
+    """Refresh the README's Tables 1 and 2 from reports/baseline (run after `nox -s baseline`)."""
+    from benchmark.report.readme_tables import refresh
+
+    done = refresh(Path("README.md"), BASELINE)
+    session.log(f"README.md: refreshed {', '.join(done) or 'nothing (no markers)'}")
 
 
 @nox.session(venv_backend="none")
