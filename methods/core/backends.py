@@ -9,6 +9,7 @@ call and kept apart from any latency); `amp` is bf16/fp16 autocast, CUDA only. E
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class BackendState:
     precision: str = "float32"
     compile_seconds: float | None = None
     max_abs_diff_vs_eager: float | None = None
-    _compiled: Any = field(default=None, repr=False)
+    _compiled: Any = field(default=None, repr=False)  # the compiled / NHWC module, built lazily
 
     def to_dict(self) -> dict[str, Any]:
         """The facts a manifest or methods.csv records."""
@@ -67,10 +68,11 @@ def wrap_module(
     """The callable that runs `module` under backend `state.name` (eager for auto/eager)."""
     name = state.name
     if name == "channels_last":
-        module.to(memory_format=torch.channels_last)
 
         def run_channels_last(x: torch.Tensor) -> Any:
-            return module(x.contiguous(memory_format=torch.channels_last))
+            if state._compiled is None:  # an NHWC copy, so that eager stays the reference
+                state._compiled = copy.deepcopy(module).to(memory_format=torch.channels_last)
+            return state._compiled(x.contiguous(memory_format=torch.channels_last))
 
         return run_channels_last
     if name == "compile":

@@ -201,6 +201,8 @@ class NeuralMethod(Method):
         )
         self._module.to(self.device).eval()
         self._loaded.info = info
+        self._backend = BackendState(self.values["backend"])  # new weights: rebuild, recheck
+        self._run_module = wrap_module(self._backend, self._module, self.device)
 
     def load_shipped_weights(self) -> bool:
         """Load the weights shipped with the package for exactly this spec, if there are any."""
