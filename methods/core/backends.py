@@ -63,10 +63,9 @@ class BackendState:
 
 
 def wrap_module(
-    state: BackendState, module: nn.Module, device: torch.device
+    state: BackendState, module: nn.Module, device: torch.device, name: str
 ) -> Callable[[torch.Tensor], Any]:
-    """The callable that runs `module` under backend `state.name` (eager for auto/eager)."""
-    name = state.name
+    """The callable that runs `module` under backend `name` (the module itself for eager)."""
     if name == "channels_last":
 
         def run_channels_last(x: torch.Tensor) -> Any:

@@ -1,8 +1,8 @@
 """LNet-GIE's forward pass fused on the CPU with OpenCV: the same numbers as the torch network.
 
-The 1x1 conv is affine per pixel, so it commutes with area averaging: K's first layer is computed
-at full resolution on one channel per output (not three inputs) and only that channel is
-area-downscaled. The 3x3 conv is `cv2.filter2D` (a correlation, like conv2d) with the bias as its
+The 1x1 conv is affine per pixel, so it commutes with area averaging: for rm < 1 the RGB planes
+are area-downscaled straight from the input (no full-resolution intermediate) and both convs run
+at the small size; only K is upsampled. The 3x3 conv is `cv2.filter2D` (a correlation, like conv2d) with the bias as its
 `delta` and zero borders (conv2d's padding=1); the bilinear upsampling is `cv2.resize`
 (INTER_LINEAR, half-pixel centres like align_corners=False). Outputs equal the eager network's to
 1e-6 (tests/methods/test_fused_lnet.py); on 1080p the eager network is 6-10x slower
@@ -89,9 +89,11 @@ def lnet_gie_cpu(
     out = torch.empty_like(x)
     for index in range(n):
         planes = [x[index, c].numpy() for c in range(3)]
-        hidden = _first_layer(planes, w1, b1)
-        if rm < 1.0:
-            hidden = [_area_downscale(plane, size) for plane in hidden]
+        if rm < 1.0:  # area means commute with the 1x1 conv: average RGB, then convolve
+            small = [_area_downscale(plane, size) for plane in planes]
+            hidden = _first_layer(small, w1, b1)
+        else:
+            hidden = _first_layer(planes, w1, b1)
         hidden = [np.maximum(plane, 0.0, out=plane) for plane in hidden]
         ks = _second_layer(hidden, w2, b2)
         if rm < 1.0 and size != (height, width):

@@ -74,6 +74,8 @@ class NeuralMethod(Method):
             f"need one of {', '.join(BACKENDS)}",
         ),
     }
+    #: what backend=auto runs where there is no fused CPU kernel (a faster backend, measured)
+    auto_backend: ClassVar[str] = "eager"
     #: named training starts besides "random" and a weights file: name -> what it is
     named_inits: ClassVar[Mapping[str, str]] = {}
     #: why a first training step can get no gradient at all ("" when nothing specific is known)
@@ -89,8 +91,7 @@ class NeuralMethod(Method):
         check_backend(self.values["backend"], self.device)
         self._module = self.build_module().to(self.device).eval()
         self._loaded = _LoadedWeights()
-        self._backend = BackendState(self.values["backend"])
-        self._run_module = wrap_module(self._backend, self._module, self.device)
+        self._set_backend()
 
     # --- to implement -------------------------------------------------------------------
     def build_module(self) -> nn.Module:
@@ -113,6 +114,13 @@ class NeuralMethod(Method):
         """Read a checkpoint file (default: safe torch.load); override for special formats."""
         return read_checkpoint(path, trust=trust)
 
+    def _set_backend(self) -> None:
+        name = self.values["backend"]
+        self._backend = BackendState(name)
+        resolved = self.auto_backend if name == "auto" else name
+        self._run_module = wrap_module(self._backend, self._module, self.device, resolved)
+        self._backend_is_eager = resolved == "eager"
+
     def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
         """A fused CPU kernel equal to `forward` (backend=auto on CPU); None when there is none."""
         return None
@@ -133,7 +141,7 @@ class NeuralMethod(Method):
         if self._backend.name == "auto" and self.device.type == "cpu":
             out = self.fused_cpu_forward(x)
         if out is None:
-            if self._backend.name in ("auto", "eager"):
+            if self._backend_is_eager:
                 return self.forward(x)
             out = self._adapted(self._run_module, x)
         if self._backend.max_abs_diff_vs_eager is None:
@@ -201,8 +209,7 @@ class NeuralMethod(Method):
         )
         self._module.to(self.device).eval()
         self._loaded.info = info
-        self._backend = BackendState(self.values["backend"])  # new weights: rebuild, recheck
-        self._run_module = wrap_module(self._backend, self._module, self.device)
+        self._set_backend()  # new weights: rebuild the backend's module, check it again
 
     def load_shipped_weights(self) -> bool:
         """Load the weights shipped with the package for exactly this spec, if there are any."""
