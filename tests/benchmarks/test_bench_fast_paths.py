@@ -62,7 +62,7 @@ def peer_guided_filter(guide: np.ndarray, src: np.ndarray, r: int, eps: float) -
     mean_i = box(guide)
     mean_p = box(src)
     cov = box(guide * src[..., None]) - mean_i * mean_p[..., None]
-    sigma = np.empty(guide.shape[:2] + (3, 3), np.float32)
+    sigma = np.empty((*guide.shape[:2], 3, 3), np.float32)
     for i in range(3):
         for j in range(i, 3):
             v = box(guide[..., i] * guide[..., j]) - mean_i[..., i] * mean_i[..., j]
