@@ -39,6 +39,9 @@ def test_profile_size_adds_sized_columns_and_backend_facts(tmp_path: Path) -> No
     assert manifest["profile_sizes"] == ["48x80", "24x40"]
     assert manifest["methods"]["aodnet:backend=channels_last"]["backend"] == "channels_last"
     assert manifest["environment"]["torch_threads"] >= 1
+    deploy = (run / "table2_48x80.md").read_text()
+    assert "channels_last" in deploy and "Device: CPU" in deploy  # device named once, below
+    assert deploy.count("Device:") == 1
 
 
 def test_bad_profile_size_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
