@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from .core.base import ClassicalMethod
+from .core.cv_filters import guided_filter_color_plane, min_filter_plane
 from .core.filters import guided_filter_color, min_filter
 from .core.paper import PaperValues
 from .core.params import Param
@@ -104,6 +106,12 @@ class CAP(ClassicalMethod):
         return depth
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu":
+            return self._enhance_cpu(x)
+        return self._enhance_torch(x)
+
+    def _enhance_torch(self, x: torch.Tensor) -> torch.Tensor:
+        """The batched torch path (CUDA; the reference the CPU path is tested against)."""
         v = self.values
         depth = self.depth(x)
         airlight = atmospheric_light_cap(
@@ -112,3 +120,26 @@ class CAP(ClassicalMethod):
         refined = guided_filter_color(x, depth, v["radius"], v["eps"])
         t = torch.exp(-v["beta"] * refined).clamp(v["t0"], v["t1"])
         return (x - airlight) / t + airlight
+
+    def _enhance_cpu(self, x: torch.Tensor) -> torch.Tensor:
+        """The same algorithm on OpenCV planes, image by image (torch's path stays for CUDA)."""
+        v = self.values
+        x = x.contiguous()
+        depth = self.depth(x).contiguous()
+        out = torch.empty_like(x)
+        for index in range(x.shape[0]):
+            planes = [x[index, c].numpy() for c in range(3)]
+            plane = depth[index, 0].numpy()
+            region = torch.from_numpy(min_filter_plane(plane, v["patch"]))[None, None]
+            airlight = atmospheric_light_cap(
+                x[index : index + 1], region, v["top"], v["candidates"]
+            ).view(3)
+            refined = guided_filter_color_plane(planes, plane, v["radius"], v["eps"])
+            t = np.exp(-v["beta"] * refined).astype(np.float32)
+            np.clip(t, np.float32(v["t0"]), np.float32(v["t1"]), out=t)
+            for c, light in enumerate(airlight.numpy()):
+                target = out[index, c].numpy()
+                np.subtract(planes[c], light, out=target)
+                np.divide(target, t, out=target)
+                target += light
+        return out

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from .core.base import ClassicalMethod
+from .core.cv_filters import guided_filter_gray_plane, min_filter_plane
 from .core.filters import guided_filter_gray, min_filter, rgb_to_gray
 from .core.paper import PaperValues
 from .core.params import Param
@@ -79,7 +81,43 @@ class DCP(ClassicalMethod):
         return guided_filter_gray(rgb_to_gray(x), coarse, v["radius"], v["eps"])
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu":
+            return self._enhance_cpu(x)
+        return self._enhance_torch(x)
+
+    def _enhance_torch(self, x: torch.Tensor) -> torch.Tensor:
+        """The batched torch path (CUDA; the reference the CPU path is tested against)."""
         v = self.values
         airlight = atmospheric_light_dcp(x, dark_channel(x, v["patch"]), v["top"])
         t = self.transmission(x, airlight).clamp(min=v["t0"])
         return (x - airlight) / t + airlight
+
+    def _enhance_cpu(self, x: torch.Tensor) -> torch.Tensor:
+        """The same algorithm on OpenCV planes, image by image (torch's path stays for CUDA)."""
+        v = self.values
+        x = x.contiguous()
+        out = torch.empty_like(x)
+        for index in range(x.shape[0]):
+            planes = [x[index, c].numpy() for c in range(3)]
+            dark = min_filter_plane(
+                np.minimum(np.minimum(planes[0], planes[1]), planes[2]), v["patch"]
+            )
+            dark_t = torch.from_numpy(dark)[None, None]
+            airlight = atmospheric_light_dcp(x[index : index + 1], dark_t, v["top"])
+            lights = airlight.clamp(min=1e-6).view(3).numpy()
+            ratio = np.minimum(
+                np.minimum(planes[0] / lights[0], planes[1] / lights[1]), planes[2] / lights[2]
+            )
+            t = 1.0 - np.float32(v["omega"]) * min_filter_plane(ratio, v["patch"])
+            if v["refine"]:
+                gray = planes[0] * np.float32(0.2989)
+                gray += planes[1] * np.float32(0.5870)
+                gray += planes[2] * np.float32(0.1140)
+                t = guided_filter_gray_plane(gray, t, v["radius"], v["eps"]).astype(np.float32)
+            np.maximum(t, np.float32(v["t0"]), out=t)
+            for c, light in enumerate(airlight.view(3).numpy()):
+                target = out[index, c].numpy()
+                np.subtract(planes[c], light, out=target)
+                np.divide(target, t, out=target)
+                target += light
+        return out

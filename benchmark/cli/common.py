@@ -41,6 +41,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def profile_size(text: str) -> tuple[int, int]:
+    """argparse type: HxW with whole numbers from 16 to 16384 (e.g. 1080x1920)."""
+    height, sep, width = text.strip().lower().partition("x")
+    if not sep or not height.isdigit() or not width.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HxW such as 1080x1920, got {text!r}")
+    size = (int(height), int(width))
+    if not all(16 <= v <= 16384 for v in size):
+        raise argparse.ArgumentTypeError(f"{text}: height and width must be 16 to 16384")
+    return size
+
+
 def device(text: str) -> str:
     """argparse type: auto, cpu, cuda or cuda:N (the devices the suite measures on)."""
     if not DEVICE.match(text.strip()):

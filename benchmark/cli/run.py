@@ -18,6 +18,7 @@ from .common import (
     parse_weights,
     positive_float,
     positive_int,
+    profile_size,
     run_id,
 )
 
@@ -81,6 +82,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=positive_float,
         default=2.0,
         help="seconds of latency repeats per method (default 2)",
+    )
+    p.add_argument(
+        "--profile-size",
+        dest="profile_sizes",
+        type=profile_size,
+        action="append",
+        default=[],
+        metavar="HxW",
+        help="also profile every method at this resolution, e.g. 1080x1920 (repeatable)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..run.store import RunStore
+from .deployment import deployment_notes, deployment_table, profile_sizes
 from .figures import make_figures
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
@@ -39,6 +40,17 @@ def build_report(
     ):
         frame.to_csv(folder / f"{name}.csv", index=False)
         (folder / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
+        (folder / f"{name}.tex").write_text(
+            to_latex(frame, caption, f"tab:{name}", notes), encoding="utf-8"
+        )
+        paths[name] = folder / f"{name}.md"
+    methods_rows = store.methods()
+    for size in profile_sizes(methods_rows):  # run --profile-size: Table 2 at that resolution
+        frame, notes = deployment_table(methods_rows, size), deployment_notes(store, size)
+        name = f"table2_{size}"
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        (folder / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
+        caption = f"Deployment cost at {size} (cf. the paper's Table 2)"
         (folder / f"{name}.tex").write_text(
             to_latex(frame, caption, f"tab:{name}", notes), encoding="utf-8"
         )

@@ -25,6 +25,7 @@ class RunConfig:
     trust_weights: bool = False
     max_consecutive_failures: int = 3
     latency_budget_s: float = 2.0
+    profile_sizes: Sequence[tuple[int, int]] = ()  # --profile-size HxW: deployment resolutions
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
     tf32: bool = False

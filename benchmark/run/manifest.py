@@ -51,6 +51,7 @@ def run_manifest(
         "n_images": n_images,
         "batch_size": config.batch_size,
         "tf32": config.tf32 if device.type == "cuda" else None,
+        "profile_sizes": [f"{h}x{w}" for h, w in config.profile_sizes],
         "environment": environment(device),
         "methods": {
             m.spec: {
@@ -59,6 +60,8 @@ def run_manifest(
                 "kind": m.kind,
                 "values": m.values,
                 "weights": m.weights.to_dict() if m.weights else None,
+                "backend": m.backend.name if m.backend is not None else None,
+                "precision": m.backend.precision if m.backend is not None else "float32",
             }
             for m in methods_run
         },

@@ -10,6 +10,7 @@ import torch
 
 import methods
 from methods import Method, NeuralMethod
+from methods.core.backends import weights_spec_of
 from methods.core.spec import split_method_list
 from methods.core.weights import weights_index
 
@@ -45,16 +46,22 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
         if canonical in seen:
             continue
         seen.add(canonical)
-        weights = config.weights.get(canonical, config.weights.get(canonical.name))
+        weights_key = weights_spec_of(canonical)  # backend/tile/overlap do not change weights
+        weights = config.weights.get(
+            canonical, config.weights.get(weights_key, config.weights.get(canonical.name))
+        )
         method = methods.get_method(
             canonical, device=device, weights=weights, trust_weights=config.trust_weights
         )
-        trained = weights_index(config.trained_weights_dir).get(canonical)
+        trained = weights_index(config.trained_weights_dir).get(weights_spec_of(canonical))
         if isinstance(method, NeuralMethod) and not method.is_ready and trained is not None:
             method.load_weights(trained, source="trained")
         planned.append(PlannedMethod(method, explicit or weights is not None))
     unknown = (
-        set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}
+        set(config.weights)
+        - {p.method.spec for p in planned}
+        - {weights_spec_of(p.method.spec) for p in planned}
+        - {p.method.name for p in planned}
     )
     if unknown:
         raise methods.SpecError(

@@ -8,6 +8,7 @@ peak on GPUs and, on CPUs, the peak of live tensor storage tracked by a dispatch
 from __future__ import annotations
 
 import time
+import tracemalloc
 import weakref
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode
 
-from methods import Method
+from methods import Method, NeuralMethod
 
 
 @dataclass
@@ -74,9 +75,9 @@ def _sync(device: torch.device) -> None:
 
 
 def macs_and_peak_memory(method: Method, x: torch.Tensor) -> tuple[float, float]:
-    """MACs (FLOPs/2 from torch's counter; NaN if no conv/matmul) and peak memory in bytes of
-    one enhance() call, both from the same call: the CUDA allocator's peak on GPUs, the peak of
-    live tensor storage on CPUs."""
+    """MACs (FLOPs/2 from torch's counter; NaN if no conv/matmul; the eager network's where a
+    fused CPU kernel hides the convs) and peak memory in bytes of one enhance() call: the CUDA
+    allocator's peak on GPUs; on CPUs the peak of live tensor storage plus numpy/OpenCV buffers."""
     counter = FlopCounterMode(display=False)
     if x.device.type == "cuda":
         torch.cuda.synchronize(x.device)
@@ -87,11 +88,25 @@ def macs_and_peak_memory(method: Method, x: torch.Tensor) -> tuple[float, float]
         torch.cuda.synchronize(x.device)
         peak = float(torch.cuda.max_memory_allocated(x.device) - base)
     else:
-        tracker = _PeakTensorMemory()
-        with counter, tracker:
+        with counter:
             method.enhance(x)
-        peak = float(tracker.peak)
+        # numpy/OpenCV buffers of fused CPU paths are invisible to torch: tracemalloc sees them
+        # (a separate call, so that the counter's own allocations are not counted)
+        tracker = _PeakTensorMemory()
+        tracemalloc.start()
+        try:
+            with tracker:
+                method.enhance(x)
+            numpy_peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        peak = float(tracker.peak + numpy_peak)
     flops = counter.get_total_flops()
+    if flops == 0 and isinstance(method, NeuralMethod):
+        counter = FlopCounterMode(display=False)  # a fused kernel hides its convs: count eager
+        with counter, torch.inference_mode():
+            method.forward(x)
+        flops = counter.get_total_flops()
     return (flops / 2 if flops > 0 else float("nan")), peak
 
 

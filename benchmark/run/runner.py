@@ -33,6 +33,7 @@ from .plan import default_run_id, plan_methods
 from .profiling import profile_method
 from .samples import choose_samples, hazy_input_psnr
 from .store import RunStore
+from .throughput import profile_at_size, sized_fields
 
 #: statuses after which a resumed run leaves a method alone (failed ones are retried)
 FINAL_STATUSES = ("done", "not scored")
@@ -109,7 +110,8 @@ class Runner:
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
-        with self.store.per_image_writer() as rows, self.store.methods_writer() as table:
+        sized = sized_fields(self.config.profile_sizes)
+        with self.store.per_image_writer() as rows, self.store.methods_writer(sized) as table:
             for planned in self.planned:
                 if planned.method.spec in finished:
                     self._log(f"{planned.method.spec}: already complete in this run")
@@ -186,6 +188,7 @@ class Runner:
             "device_name": device_name(self.device),
             "weights_source": method.weights.source if method.weights else "",
             "weights_sha256": method.weights.sha256 if method.weights else "",
+            **(method.backend.to_dict() if method.backend is not None else {}),
             **extra,
         }
 
@@ -199,6 +202,16 @@ class Runner:
             profile_error = f"profiling failed: {failure_text(exc)}"
             prof = {"params": method.num_params, "file_size_bytes": method.file_size_bytes}
             self._log(f"{method.spec}: {profile_error}")
+        for size in self.config.profile_sizes:
+            prof.update(
+                profile_at_size(
+                    method,
+                    size,
+                    self.config.latency_budget_s,
+                    prof.get("latency_median_ms"),
+                    (height, width),
+                )
+            )
         if not method.is_ready:
             reason = method.not_ready_reason()
             table.write([self._method_row(method, "not scored", reason, **prof)])

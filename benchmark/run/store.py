@@ -52,11 +52,16 @@ METHOD_FIELDS = (
     "device_name",
     "weights_source",
     "weights_sha256",
+    "backend",
+    "precision",
+    "compile_seconds",
+    "max_abs_diff_vs_eager",
 )
 #: columns that hold text (everything else in a run CSV is a number or empty)
 TEXT_FIELDS = frozenset(
     {"spec", "method", "image_id", "group", "status", "error", "display_name", "kind", "reason"}
     | {"latency_repeats_ms", "device", "device_name", "weights_source", "weights_sha256"}
+    | {"backend", "precision"}
 )
 #: columns that must hold numbers (or nothing)
 NUMERIC_FIELDS = frozenset(
@@ -166,9 +171,10 @@ class RunStore:
         self.root.mkdir(parents=True, exist_ok=True)
         return CsvAppender(self.per_image_path, PER_IMAGE_FIELDS)
 
-    def methods_writer(self) -> CsvAppender:
+    def methods_writer(self, extra: Iterable[str] = ()) -> CsvAppender:
+        """methods.csv, with `extra` columns (e.g. per --profile-size) after the fixed ones."""
         self.root.mkdir(parents=True, exist_ok=True)
-        return CsvAppender(self.methods_path, METHOD_FIELDS)
+        return CsvAppender(self.methods_path, (*METHOD_FIELDS, *extra))
 
     def drop_failed_rows(self) -> int:
         """Remove error rows (atomically) so that a resumed run retries them; returns how many."""

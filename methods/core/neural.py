@@ -16,10 +16,19 @@ from typing import Any, ClassVar, NamedTuple
 import torch
 from torch import nn
 
+from .backends import (
+    BACKENDS,
+    BackendState,
+    check_backend,
+    record_difference,
+    weights_spec_of,
+    wrap_module,
+)
 from .base import Method
 from .errors import InitError, SpecError
 from .padding import pad_for_network
 from .params import Param
+from .spec import Spec
 from .tiling import tiled_apply
 from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_weights_for
 
@@ -56,7 +65,17 @@ class NeuralMethod(Method):
         "overlap": Param(
             32, int, "overlap between tiles in pixels", lambda v: v >= 0, "need overlap >= 0"
         ),
+        "backend": Param(
+            "auto",
+            str,
+            "inference backend: auto (fused CPU kernel where proven equal, else eager), eager, "
+            "channels_last, compile, amp (CUDA)",
+            lambda v: v in BACKENDS,
+            f"need one of {', '.join(BACKENDS)}",
+        ),
     }
+    #: what backend=auto runs where there is no fused CPU kernel (a faster backend, measured)
+    auto_backend: ClassVar[str] = "eager"
     #: named training starts besides "random" and a weights file: name -> what it is
     named_inits: ClassVar[Mapping[str, str]] = {}
     #: why a first training step can get no gradient at all ("" when nothing specific is known)
@@ -69,8 +88,10 @@ class NeuralMethod(Method):
             raise SpecError(f"{self.name}: overlap only applies with tiling: add tile=N (N >= 16)")
         if tile and overlap * 2 >= tile:
             raise SpecError(f"{self.name}: overlap must be less than half the tile size")
+        check_backend(self.values["backend"], self.device)
         self._module = self.build_module().to(self.device).eval()
         self._loaded = _LoadedWeights()
+        self._set_backend()
 
     # --- to implement -------------------------------------------------------------------
     def build_module(self) -> nn.Module:
@@ -93,23 +114,60 @@ class NeuralMethod(Method):
         """Read a checkpoint file (default: safe torch.load); override for special formats."""
         return read_checkpoint(path, trust=trust)
 
+    def _set_backend(self) -> None:
+        name = self.values["backend"]
+        self._backend = BackendState(name)
+        resolved = self.auto_backend if name == "auto" else name
+        self._run_module = wrap_module(self._backend, self._module, self.device, resolved)
+        self._backend_is_eager = resolved == "eager"
+
+    def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
+        """A fused CPU kernel equal to `forward` (backend=auto on CPU); None when there is none."""
+        return None
+
     # --- the adapter path ---------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Differentiable adapter path on [0,1] input: pad, pre, network, post, crop."""
+        return self._adapted(self._module, x)
+
+    def _adapted(self, network: Any, x: torch.Tensor) -> torch.Tensor:
         padded, crop = pad_for_network(x, self.size_multiple, self.min_size)
-        out = self.postprocess(self._module(self.preprocess(padded)), padded)
+        out = self.postprocess(network(self.preprocess(padded)), padded)
         return crop(out)
+
+    def infer(self, x: torch.Tensor) -> torch.Tensor:
+        """The adapter path under the spec's backend (checked against eager on its first batch)."""
+        out = None
+        if self._backend.name == "auto" and self.device.type == "cpu":
+            out = self.fused_cpu_forward(x)
+        if out is None:
+            if self._backend_is_eager:
+                return self.forward(x)
+            out = self._adapted(self._run_module, x)
+        if self._backend.max_abs_diff_vs_eager is None:
+            record_difference(self._backend, out.clamp(0, 1), self.forward(x).clamp(0, 1))
+        return out.float()
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         tile = self.values["tile"]
         if tile:
-            return tiled_apply(self.forward, x, tile, self.values["overlap"])
-        return self.forward(x)
+            return tiled_apply(self.infer, x, tile, self.values["overlap"])
+        return self.infer(x)
 
     # --- metadata -----------------------------------------------------------------------
     @property
     def module(self) -> nn.Module:
         return self._module
+
+    @property
+    def backend(self) -> BackendState:
+        """The inference backend: name, precision, compile seconds, difference to eager."""
+        return self._backend
+
+    @property
+    def weights_spec(self) -> Spec:
+        """The spec that identifies this variant's weights: inference-only keys at defaults."""
+        return weights_spec_of(self.spec)
 
     @property
     def num_params(self) -> int:
@@ -151,10 +209,11 @@ class NeuralMethod(Method):
         )
         self._module.to(self.device).eval()
         self._loaded.info = info
+        self._set_backend()  # new weights: rebuild the backend's module, check it again
 
     def load_shipped_weights(self) -> bool:
         """Load the weights shipped with the package for exactly this spec, if there are any."""
-        shipped = shipped_weights_for(self.spec)
+        shipped = shipped_weights_for(self.weights_spec)
         if shipped is None:
             return False
         self.load_weights(shipped, source="shipped")
