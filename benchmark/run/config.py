@@ -28,5 +28,6 @@ class RunConfig:
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
     tf32: bool = False
+    scheduler: str | None = None  # local:N or tcp://HOST:PORT: score on a Dask cluster
     wait: bool = False  # wait for another process using the run folder instead of refusing
     command: list[str] = field(default_factory=lambda: list(sys.argv))

@@ -8,6 +8,7 @@ the other methods go on.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
@@ -20,17 +21,18 @@ from tqdm import tqdm
 import methods
 from methods import Method
 
-from .. import metrics
 from ..data import LoadedSplit, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
-from ..images import quantize_8bit, save_png, to_uint8
+from ..images import save_png, to_uint8
 from .config import RunConfig
 from .lock import RunLock
 from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
 from .profiling import profile_method
+from .rows import method_row
 from .samples import choose_samples, hazy_input_psnr
+from .scoring import ImageScorer
 from .store import RunStore
 
 #: statuses after which a resumed run leaves a method alone (failed ones are retried)
@@ -66,12 +68,29 @@ class Runner:
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
+        self.cluster: Any = None  # a DaskCluster while a --scheduler run is in progress
+        self.cluster_profiles: dict[str, Any] = {}  # profiles on the cluster's other devices
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
         """Lock the run folder, then load data once and profile and score each method."""
-        with RunLock(self.store.root, wait=self.config.wait, log=self._log):
+        with RunLock(self.store.root, wait=self.config.wait, log=self._log), self._cluster():
             return self._run_locked()
+
+    @contextlib.contextmanager
+    def _cluster(self):
+        """With --scheduler: the Dask cluster (connected, workers surveyed) for this run."""
+        if not self.config.scheduler:
+            yield None
+            return
+        from .distributed import DaskCluster
+
+        with DaskCluster(self.config, self.dataset, self._log) as cluster:
+            self.cluster = cluster
+            try:
+                yield cluster
+            finally:
+                self.cluster = None
 
     def _run_locked(self) -> RunOutcome:
         resuming = self.store.exists()
@@ -98,12 +117,24 @@ class Runner:
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
+        pending = []
+        for planned in self.planned:
+            if planned.method.spec in finished:
+                self._log(f"{planned.method.spec}: already complete in this run")
+            else:
+                pending.append(planned)
         with self.store.per_image_writer() as rows, self.store.methods_writer() as table:
-            for planned in self.planned:
-                if planned.method.spec in finished:
-                    self._log(f"{planned.method.spec}: already complete in this run")
-                    continue
-                self._run_method(planned, split, samples, rows, table)
+            if self.cluster is not None:
+                from .dispatch import DistributedScoring
+
+                scoring = DistributedScoring(
+                    self.cluster, self.config, self.store, split, samples, self._log
+                )
+                scoring.run(pending, rows, table)
+                self.cluster_profiles = scoring.other_profiles
+            else:
+                for planned in pending:
+                    self._run_method(planned, split, samples, rows, table)
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         problems = self.final_problems()
         return RunOutcome(self.store.root, not problems, problems)
@@ -138,9 +169,13 @@ class Runner:
         """The run's manifest as it stands now (keeps the first `created` time)."""
         old = self.store.read_manifest() if self.store.exists() else {}
         methods_run = [p.method for p in self.planned]
-        return run_manifest(
+        manifest = run_manifest(
             self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
         )
+        if self.cluster is not None:  # where a distributed run ran
+            manifest["cluster"] = self.cluster.manifest()
+            manifest["cluster"]["other_device_profiles"] = self.cluster_profiles
+        return manifest
 
     def _finished_specs(self) -> set[str]:
         """Specs that need nothing more: all scored, or not scoreable (no weights)."""
@@ -160,18 +195,7 @@ class Runner:
                     save_png(to_uint8(image[0]), path)
 
     def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
-        return {
-            "spec": method.spec,
-            "method": method.name,
-            "display_name": method.display_name,
-            "kind": method.kind,
-            "status": status,
-            "reason": reason,
-            "device_name": device_name(self.device),
-            "weights_source": method.weights.source if method.weights else "",
-            "weights_sha256": method.weights.sha256 if method.weights else "",
-            **extra,
-        }
+        return method_row(method, status, reason, device_name(self.device), **extra)
 
     def _run_method(self, planned, split, samples, rows, table) -> None:
         method = planned.method
@@ -204,9 +228,6 @@ class Runner:
 
     def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
         """The quality pass over `todo`; returns the method's final status and reason."""
-        todo_set = set(todo)
-        errors = consecutive = 0
-        last_error = ""
         bar = tqdm(
             total=len(todo),
             desc=method.spec,
@@ -215,75 +236,17 @@ class Runner:
             leave=True,
             file=sys.stderr,
         )
-        for index in sorted(i for i in split.errors if i in todo_set):
-            rows.write([self._row(method, split, index, status="error", error=split.errors[index])])
-            errors, consecutive = errors + 1, consecutive + 1
-            bar.update(1)
-        for batch in split.batches(self.config.batch_size):
-            batch = [i for i in batch if i in todo_set]
-            if not batch:
-                continue
-            batch_rows = self._score_batch(method, split, batch, samples)
-            limit = self.config.max_consecutive_failures
-            for k, row in enumerate(batch_rows):
-                if row["status"] == "ok":
-                    consecutive = 0
-                else:
-                    errors, consecutive, last_error = errors + 1, consecutive + 1, row["error"]
-                if consecutive >= limit:  # rows after the limit are not kept: retried later
-                    rows.write(batch_rows[: k + 1])
-                    bar.close()
-                    return "skipped", f"skipped after {limit} consecutive failures: {last_error}"
-            rows.write(batch_rows)
-            bar.update(len(batch))
+        limit = self.config.max_consecutive_failures
+        scorer = ImageScorer(
+            method, split, todo, self.device, self.config.batch_size, limit, samples
+        )
+        for scored in scorer.batches():
+            for image_id, image in scored.samples.items():
+                save_png(image, self.store.sample_path(method.spec, image_id))
+            rows.write(scored.rows)
+            bar.update(len(scored.rows))
         bar.close()
-        if errors:
-            return "failed", f"{errors} image(s) failed, e.g. {last_error}"
-        return "done", ""
-
-    def _score_batch(self, method, split, batch, samples) -> list[dict]:
-        try:
-            return self._evaluate(method, split, batch, samples)
-        except Exception as exc:
-            if len(batch) == 1:
-                return [self._row(method, split, batch[0], "error", failure_text(exc))]
-            rows = []
-            for index in batch:  # isolate the failing image(s)
-                try:
-                    rows.extend(self._evaluate(method, split, [index], samples))
-                except Exception as exc:
-                    rows.append(self._row(method, split, index, "error", failure_text(exc)))
-            return rows
-
-    def _evaluate(self, method, split, batch, samples) -> list[dict]:
-        hazy, clear = split.tensors(batch, self.device)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        start = time.perf_counter()
-        out = method.enhance(hazy)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        seconds = (time.perf_counter() - start) / len(batch)
-        out = quantize_8bit(out)  # what is saved and seen: 8-bit
-        scores = {m.name: m.fn(out, clear).cpu().numpy() for m in metrics.default_metrics()}
-        rows = []
-        for k, index in enumerate(batch):
-            if split.ids[index] in samples:
-                save_png(to_uint8(out[k]), self.store.sample_path(method.spec, split.ids[index]))
-            values = {name: float(v[k]) for name, v in scores.items()}
-            rows.append(self._row(method, split, index, "ok", "", seconds=seconds, **values))
-        return rows
-
-    def _row(self, method, split, index, status, error="", **values) -> dict:
-        return {
-            "spec": method.spec,
-            "method": method.name,
-            "image_id": split.ids[index],
-            "group": split.groups[index],
-            "status": status,
-            "error": error,
-            **values,
-        }
+        return scorer.status, scorer.reason
 
     def _log(self, message: str) -> None:
         if self.config.progress:
