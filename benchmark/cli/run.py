@@ -50,7 +50,7 @@ def scheduler(text: str) -> str:
     try:
         return check_scheduler(text)
     except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--scheduler {text!r}: ")) from None
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scheduler ")) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
