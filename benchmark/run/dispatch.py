@@ -40,6 +40,7 @@ class MethodProgress:
     last_error: str = ""
     skipped: str = ""
     futures: list[Any] = field(default_factory=list)
+    cancelled: set[Any] = field(default_factory=set)
 
 
 class DistributedScoring:
@@ -102,7 +103,15 @@ class DistributedScoring:
                 workers=workers[:1],
                 pure=False,
             )
-            results[device_label] = future.result()
+            try:
+                results[device_label] = future.result()
+            except Exception as exc:  # e.g. the worker died: score anyway, like a serial run
+                results[device_label] = {
+                    "device_name": device_label,
+                    "error": f"profiling failed: {failure_text(exc)}",
+                    "params": method.num_params,
+                    "file_size_bytes": method.file_size_bytes,
+                }
         primary, *others = results
         if others:
             self.other_profiles[method.spec] = {label: results[label] for label in others}
@@ -144,7 +153,7 @@ class DistributedScoring:
         )
         for future in as_completed(list(futures)):
             item, chunk = futures[future]
-            if future.cancelled():
+            if future in item.cancelled:
                 continue
             result = self._result(future, item, chunk)
             for row in result.rows:
@@ -161,6 +170,7 @@ class DistributedScoring:
             if result.status == "skipped" and not item.skipped:
                 item.skipped = result.reason
                 open_futures = [f for f in item.futures if not f.done()]
+                item.cancelled.update(open_futures)  # their results, if any come, are dropped
                 self.cluster.client.cancel(open_futures)
                 bar.update(len(open_futures))
                 item.open -= len(open_futures)

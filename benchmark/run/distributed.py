@@ -7,6 +7,7 @@ any work starts, not a run of error rows.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +79,7 @@ class DaskCluster:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=":0",
+                    silence_logs=logging.ERROR,  # no "still alive, killing" noise at close
                 )
                 self.client = Client(self.cluster)
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,7 @@ class Runner:
             return self._run_locked()
 
     @contextlib.contextmanager
-    def _cluster(self):
+    def _cluster(self) -> Iterator[Any]:
         """With --scheduler: the Dask cluster (connected, workers surveyed) for this run."""
         if not self.config.scheduler:
             yield None
