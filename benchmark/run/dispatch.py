@@ -101,6 +101,7 @@ class DistributedScoring:
                 width,
                 self.config.latency_budget_s,
                 workers=workers[:1],
+                allow_other_workers=True,  # that worker may die: never wait for it forever
                 pure=False,
             )
             try:

@@ -118,8 +118,8 @@ class DaskCluster:
         for address, info in sorted(self.workers.items()):
             if info["problems"]:
                 raise DatasetError(
-                    f"worker {address}: {'; '.join(info['problems'])} - workers need the data "
-                    "and weights at the same paths (a shared filesystem), or use the synthetic data"
+                    f"worker {address}: {'; '.join(info['problems'])} - workers need the device "
+                    "asked for, and the data and weights at the same paths (a shared filesystem)"
                 )
             if info["fingerprint"] != self.dataset.fingerprint:
                 raise DatasetError(

@@ -54,7 +54,8 @@ class Runner:
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
-        self.device = methods.resolve_device(config.device)
+        # with --scheduler the driver only plans and picks samples: workers use config.device
+        self.device = methods.resolve_device("auto" if config.scheduler else config.device)
         if self.device.type == "cuda":
             # FP32 by default, so GPU scores match the CPU's (TF32 convs drift ~1e-3)
             torch.backends.cudnn.allow_tf32 = config.tf32

@@ -103,7 +103,11 @@ def cached_method(context: WorkContext, ref: MethodRef) -> Method:
 def survey_worker(context: WorkContext, weights: list[str]) -> dict[str, Any]:
     """This worker's device, the data set's fingerprint as it sees it, and what it cannot see."""
     problems: list[str] = []
-    device = worker_device(context)
+    try:
+        device = worker_device(context)
+    except Exception as exc:  # e.g. --device cuda on a worker without a GPU
+        device = torch.device("cpu")
+        problems.append(one_line(exc))
     if context.data not in (None, "synthetic") and not Path(context.data).is_dir():
         problems.append(f"data folder {context.data} is not visible")
     problems += [

@@ -21,6 +21,7 @@ import pytest
 
 import tests.benchmark.faulty_methods  # noqa: F401  (registers the test methods)
 from benchmark.cli import main
+from tests.conftest import requires_cuda
 
 pytest.importorskip("distributed", reason="dask[distributed] not installed (the distributed extra)")
 psutil = pytest.importorskip("psutil")
@@ -182,3 +183,13 @@ def test_a_killed_driver_resumes_with_no_lost_and_no_duplicated_rows(
     rows = _rows(tmp_path, "resumed")
     assert len(rows) == 8
     _assert_same_rows(slow_serial, rows)
+
+
+@requires_cuda
+def test_cuda_workers_name_their_gpu_in_every_row_and_in_the_manifest(tmp_path: Path) -> None:
+    args = ["--methods", "dcp,aodnet", "--limit", "4", "--device", "cuda"]
+    assert _run(tmp_path, "gpu", *args, "--scheduler", "local:1") == 0
+    rows = _rows(tmp_path, "gpu")
+    assert len(rows) == 8 and not rows["device"].str.startswith("CPU").any()
+    manifest = json.loads((tmp_path / "runs" / "gpu" / "manifest.json").read_text())
+    assert [w["device"] for w in manifest["cluster"]["workers"].values()] == ["cuda"]

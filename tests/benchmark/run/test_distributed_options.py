@@ -52,3 +52,12 @@ def test_workers_see_the_synthetic_set_with_the_drivers_fingerprint() -> None:
     info = survey_worker(work_context(config), [])
     assert info["problems"] == []
     assert info["fingerprint"] == open_dataset(None, size=32).fingerprint
+
+
+def test_a_worker_without_the_device_asked_for_says_so() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: a cuda worker is not a problem here")
+    info = survey_worker(work_context(RunConfig(device="cuda", data_options={"size": 32})), [])
+    assert len(info["problems"]) == 1 and "no CUDA device" in info["problems"][0]
