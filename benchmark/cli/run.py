@@ -7,8 +7,10 @@ from pathlib import Path
 
 import torch
 
+from ..errors import UsageError
 from ..report import build_report, print_summary
 from ..run import RunConfig, Runner
+from ..run.distributed import check_scheduler
 from .common import (
     add_data_args,
     add_threads_arg,
@@ -42,6 +44,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     build_report(outcome.run_dir)
     print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems])
     return outcome.exit_code
+
+
+def scheduler(text: str) -> str:
+    """argparse type: local:N or a Dask scheduler address (tcp://HOST:PORT)."""
+    try:
+        return check_scheduler(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scheduler ")) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -91,6 +101,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="HxW",
         help="also profile every method at this resolution, e.g. 1080x1920 (repeatable)",
+    )
+    p.add_argument(
+        "--scheduler",
+        type=scheduler,
+        default=None,
+        help="score on Dask: local:N (N worker processes here) or tcp://HOST:PORT (a running "
+        "cluster); needs the distributed extra",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(

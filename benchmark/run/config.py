@@ -31,5 +31,6 @@ class RunConfig:
     tf32: bool = False
     #: where `train` writes by default: weights there whose sidecar names a spec are used for it
     trained_weights_dir: Path = Path("weights")
+    scheduler: str | None = None  # local:N or tcp://HOST:PORT: score on a Dask cluster
     wait: bool = False  # wait for another process using the run folder instead of refusing
     command: list[str] = field(default_factory=lambda: list(sys.argv))

@@ -8,8 +8,10 @@ the other methods go on.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,18 +22,19 @@ from tqdm import tqdm
 import methods
 from methods import Method
 
-from .. import metrics
 from ..data import LoadedSplit, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
-from ..images import quantize_8bit, save_png, to_uint8
+from ..images import save_png, to_uint8
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lock import RunLock
 from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
 from .profiling import profile_method
+from .rows import method_row
 from .samples import choose_samples, hazy_input_psnr
+from .scoring import ImageScorer
 from .store import RunStore
 from .throughput import profile_at_size, sized_fields
 
@@ -61,7 +64,8 @@ class Runner:
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
-        self.device = methods.resolve_device(config.device)
+        # with --scheduler the driver only plans and picks samples: workers use config.device
+        self.device = methods.resolve_device("auto" if config.scheduler else config.device)
         if self.device.type == "cuda":
             # FP32 by default, so GPU scores match the CPU's (TF32 convs drift ~1e-3)
             torch.backends.cudnn.allow_tf32 = config.tf32
@@ -77,12 +81,29 @@ class Runner:
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
         self.data_report: DataReport | None = None
+        self.cluster: Any = None  # a DaskCluster while a --scheduler run is in progress
+        self.cluster_profiles: dict[str, Any] = {}  # profiles on the cluster's other devices
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
         """Lock the run folder, then load data once and profile and score each method."""
-        with RunLock(self.store.root, wait=self.config.wait, log=self._log):
+        with RunLock(self.store.root, wait=self.config.wait, log=self._log), self._cluster():
             return self._run_locked()
+
+    @contextlib.contextmanager
+    def _cluster(self) -> Iterator[Any]:
+        """With --scheduler: the Dask cluster (connected, workers surveyed) for this run."""
+        if not self.config.scheduler:
+            yield None
+            return
+        from .distributed import DaskCluster
+
+        with DaskCluster(self.config, self.dataset, self._log) as cluster:
+            self.cluster = cluster
+            try:
+                yield cluster
+            finally:
+                self.cluster = None
 
     def _run_locked(self) -> RunOutcome:
         resuming = self.store.exists()
@@ -111,12 +132,24 @@ class Runner:
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
         sized = sized_fields(self.config.profile_sizes)
+        pending = []
+        for planned in self.planned:
+            if planned.method.spec in finished:
+                self._log(f"{planned.method.spec}: already complete in this run")
+            else:
+                pending.append(planned)
         with self.store.per_image_writer() as rows, self.store.methods_writer(sized) as table:
-            for planned in self.planned:
-                if planned.method.spec in finished:
-                    self._log(f"{planned.method.spec}: already complete in this run")
-                    continue
-                self._run_method(planned, split, samples, rows, table)
+            if self.cluster is not None:
+                from .dispatch import DistributedScoring
+
+                scoring = DistributedScoring(
+                    self.cluster, self.config, self.store, split, samples, self._log
+                )
+                scoring.run(pending, rows, table)
+                self.cluster_profiles = scoring.other_profiles
+            else:
+                for planned in pending:
+                    self._run_method(planned, split, samples, rows, table)
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         problems = self.final_problems()
         data_problems = self.data_report.problems()
@@ -158,6 +191,9 @@ class Runner:
         )
         if self.data_report is not None:
             manifest["data_report"] = self.data_report.to_dict()
+        if self.cluster is not None:  # where a distributed run ran
+            manifest["cluster"] = self.cluster.manifest()
+            manifest["cluster"]["other_device_profiles"] = self.cluster_profiles
         return manifest
 
     def _finished_specs(self) -> set[str]:
@@ -178,19 +214,7 @@ class Runner:
                     save_png(to_uint8(image[0]), path)
 
     def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
-        return {
-            "spec": method.spec,
-            "method": method.name,
-            "display_name": method.display_name,
-            "kind": method.kind,
-            "status": status,
-            "reason": reason,
-            "device_name": device_name(self.device),
-            "weights_source": method.weights.source if method.weights else "",
-            "weights_sha256": method.weights.sha256 if method.weights else "",
-            **(method.backend.to_dict() if method.backend is not None else {}),
-            **extra,
-        }
+        return method_row(method, status, reason, device_name(self.device), **extra)
 
     def _run_method(self, planned, split, samples, rows, table) -> None:
         method = planned.method
@@ -235,9 +259,6 @@ class Runner:
 
     def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
         """The quality pass over `todo`; returns the method's final status and reason."""
-        todo_set = set(todo)
-        errors = consecutive = 0
-        last_error = ""
         bar = tqdm(
             total=len(todo),
             desc=method.spec,
@@ -246,71 +267,17 @@ class Runner:
             leave=True,
             file=sys.stderr,
         )
-        for batch in split.batches(self.config.batch_size):
-            batch = [i for i in batch if i in todo_set]
-            if not batch:
-                continue
-            batch_rows = self._score_batch(method, split, batch, samples)
-            limit = self.config.max_consecutive_failures
-            for k, row in enumerate(batch_rows):
-                if row["status"] == "ok":
-                    consecutive = 0
-                else:
-                    errors, consecutive, last_error = errors + 1, consecutive + 1, row["error"]
-                if consecutive >= limit:  # rows after the limit are not kept: retried later
-                    rows.write(batch_rows[: k + 1])
-                    bar.close()
-                    return "skipped", f"skipped after {limit} consecutive failures: {last_error}"
-            rows.write(batch_rows)
-            bar.update(len(batch))
+        limit = self.config.max_consecutive_failures
+        scorer = ImageScorer(
+            method, split, todo, self.device, self.config.batch_size, limit, samples
+        )
+        for scored in scorer.batches():
+            for image_id, image in scored.samples.items():
+                save_png(image, self.store.sample_path(method.spec, image_id))
+            rows.write(scored.rows)
+            bar.update(len(scored.rows))
         bar.close()
-        if errors:
-            return "failed", f"{errors} image(s) failed, e.g. {last_error}"
-        return "done", ""
-
-    def _score_batch(self, method, split, batch, samples) -> list[dict]:
-        try:
-            return self._evaluate(method, split, batch, samples)
-        except Exception as exc:
-            if len(batch) == 1:
-                return [self._row(method, split, batch[0], "error", failure_text(exc))]
-            rows = []
-            for index in batch:  # isolate the failing image(s)
-                try:
-                    rows.extend(self._evaluate(method, split, [index], samples))
-                except Exception as exc:
-                    rows.append(self._row(method, split, index, "error", failure_text(exc)))
-            return rows
-
-    def _evaluate(self, method, split, batch, samples) -> list[dict]:
-        hazy, clear = split.tensors(batch, self.device)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        start = time.perf_counter()
-        out = method.enhance(hazy)
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-        seconds = (time.perf_counter() - start) / len(batch)
-        out = quantize_8bit(out)  # what is saved and seen: 8-bit
-        scores = {m.name: m.fn(out, clear).cpu().numpy() for m in metrics.default_metrics()}
-        rows = []
-        for k, index in enumerate(batch):
-            if split.ids[index] in samples:
-                save_png(to_uint8(out[k]), self.store.sample_path(method.spec, split.ids[index]))
-            values = {name: float(v[k]) for name, v in scores.items()}
-            rows.append(self._row(method, split, index, "ok", "", seconds=seconds, **values))
-        return rows
-
-    def _row(self, method, split, index, status, error="", **values) -> dict:
-        return {
-            "spec": method.spec,
-            "method": method.name,
-            "image_id": split.ids[index],
-            "group": split.groups[index],
-            "status": status,
-            "error": error,
-            **values,
-        }
+        return scorer.status, scorer.reason
 
     def _log(self, message: str) -> None:
         if self.config.progress:

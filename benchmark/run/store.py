@@ -30,6 +30,7 @@ PER_IMAGE_FIELDS = (
     "seconds",
     "status",
     "error",
+    "device",
 )
 METHOD_FIELDS = (
     "spec",

@@ -1,0 +1,176 @@
+"""What a Dask worker runs: survey itself, profile one method, score one chunk of images.
+
+Every input is plain, picklable data (spec text, weights path, data-set spec and options, image
+ids); the worker opens the data set and builds each method once, then keeps them in a
+per-process cache. Nothing here writes into the run folder: rows and sample images go back to
+the driver, the only writer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import methods
+from methods import Method
+
+from ..data import PairedDataset, load_split, open_dataset
+from ..environment import device_name
+from ..errors import failure_text, one_line
+from .profiling import profile_method
+from .scoring import ImageScorer
+
+
+@dataclass(frozen=True)
+class WorkContext:
+    """The run options every task needs, the same for all tasks of one run."""
+
+    data: str | None
+    data_options: tuple[tuple[str, Any], ...]
+    device: str
+    batch_size: int
+    max_consecutive_failures: int
+    trust_weights: bool = False
+    tf32: bool = False
+
+
+@dataclass(frozen=True)
+class MethodRef:
+    """One method spec as text, its weights file, and the module that registers it."""
+
+    spec: str
+    weights: str | None
+    module: str
+
+
+@dataclass
+class ChunkResult:
+    """A scored chunk: rows, enhanced sample images, the chunk's status and the worker's device."""
+
+    rows: list[dict]
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+    status: str = "done"
+    reason: str = ""
+    device_name: str = ""
+
+
+_LOCK = threading.Lock()
+_DATASETS: dict[tuple, PairedDataset] = {}
+_METHODS: dict[tuple, Method] = {}
+
+
+def worker_device(context: WorkContext) -> torch.device:
+    """The device this worker scores on (`auto`: its GPU when it has one), TF32 as asked."""
+    device = methods.resolve_device(context.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.allow_tf32 = context.tf32
+        torch.backends.cuda.matmul.allow_tf32 = context.tf32
+    return device
+
+
+def cached_dataset(context: WorkContext) -> PairedDataset:
+    """The run's data set, opened once per worker process."""
+    key = (context.data, context.data_options)
+    with _LOCK:
+        if key not in _DATASETS:
+            _DATASETS[key] = open_dataset(context.data, **dict(context.data_options))
+        return _DATASETS[key]
+
+
+def cached_method(context: WorkContext, ref: MethodRef) -> Method:
+    """The method of `ref`, built once per worker process (plugins imported as on the driver)."""
+    device = worker_device(context)
+    key = (ref.spec, ref.weights, str(device), context.trust_weights)
+    with _LOCK:
+        if key not in _METHODS:
+            if ref.module and ref.module != "__main__":
+                importlib.import_module(ref.module)  # registers a plugin or test method
+            _METHODS[key] = methods.get_method(
+                methods.parse_spec(ref.spec),
+                device=device,
+                weights=ref.weights,
+                trust_weights=context.trust_weights,
+            )
+        return _METHODS[key]
+
+
+def survey_worker(context: WorkContext, weights: list[str]) -> dict[str, Any]:
+    """This worker's device, the data set's fingerprint as it sees it, and what it cannot see."""
+    problems: list[str] = []
+    try:
+        device = worker_device(context)
+    except Exception as exc:  # e.g. --device cuda on a worker without a GPU
+        device = torch.device("cpu")
+        problems.append(one_line(exc))
+    if context.data not in (None, "synthetic") and not Path(context.data).is_dir():
+        problems.append(f"data folder {context.data} is not visible")
+    problems += [
+        f"weights file {path} is not visible" for path in weights if not Path(path).exists()
+    ]
+    fingerprint = None
+    if not problems:
+        try:
+            fingerprint = cached_dataset(context).fingerprint
+        except Exception as exc:
+            problems.append(f"cannot open the data set: {one_line(exc)}")
+    return {
+        "device": str(device),
+        "device_name": device_name(device),
+        "fingerprint": fingerprint,
+        "problems": problems,
+    }
+
+
+def profile_task(
+    context: WorkContext, ref: MethodRef, height: int, width: int, budget_s: float
+) -> dict[str, Any]:
+    """Profile one method on this worker: the profile's fields, or `error` if it failed."""
+    device = worker_device(context)
+    method = cached_method(context, ref)
+    out: dict[str, Any] = {"device_name": device_name(device)}
+    try:
+        out.update(profile_method(method, height, width, budget_s).to_dict())
+    except Exception as exc:  # a broken method must not sink the run: score it anyway
+        out["error"] = f"profiling failed: {failure_text(exc)}"
+        out.update(params=method.num_params, file_size_bytes=method.file_size_bytes)
+    return out
+
+
+def score_task(
+    context: WorkContext, ref: MethodRef, ids: list[str], sample_ids: list[str]
+) -> ChunkResult:
+    """Score one chunk of images with one method; a failure becomes error rows, never raises."""
+    device = worker_device(context)
+    try:
+        split = load_split(cached_dataset(context), ids)
+        method = cached_method(context, ref)
+    except Exception as exc:  # data or method unusable here: every image of the chunk fails
+        text, label = failure_text(exc), device_name(device)
+        spec, name = ref.spec, methods.parse_spec(ref.spec).name
+        rows = [
+            {"spec": spec, "method": name, "image_id": i, "status": "error", "error": text}
+            | {"device": label}
+            for i in ids
+        ]
+        return ChunkResult(rows, status="failed", reason=text, device_name=label)
+    scorer = ImageScorer(
+        method,
+        split,
+        range(len(ids)),
+        device,
+        context.batch_size,
+        context.max_consecutive_failures,
+        sample_ids,
+    )
+    result = ChunkResult([], device_name=scorer.device_label)
+    for scored in scorer.batches():
+        result.rows.extend(scored.rows)
+        result.samples.update(scored.samples)
+    result.status, result.reason = scorer.status, scorer.reason
+    return result
