@@ -27,6 +27,7 @@ class RunConfig:
     latency_budget_s: float = 2.0
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
+    metrics: Sequence[str] | None = None  # None: the data's default set (by paired or not)
     tf32: bool = False
     wait: bool = False  # wait for another process using the run folder instead of refusing
     command: list[str] = field(default_factory=lambda: list(sys.argv))

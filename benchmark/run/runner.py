@@ -21,16 +21,17 @@ import methods
 from methods import Method
 
 from .. import metrics
-from ..data import LoadedSplit, load_split, open_dataset
+from ..data import LoadedSplit, is_paired, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, save_png, to_uint8
+from ..metrics.scoring import choose_metrics, score_batch
 from .config import RunConfig
 from .lock import RunLock
 from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
 from .profiling import profile_method
-from .samples import choose_samples, hazy_input_psnr
+from .samples import choose_samples, haze_level
 from .store import RunStore
 
 #: statuses after which a resumed run leaves a method alone (failed ones are retried)
@@ -63,6 +64,7 @@ class Runner:
         if not ids:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
+        self.metrics = choose_metrics(config.metrics, is_paired(self.dataset), self.dataset.name)
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
@@ -90,7 +92,7 @@ class Runner:
         )
         for index, error in split.errors.items():
             self._log(f"warning: cannot load {split.ids[index]}: {error}")
-        haze = hazy_input_psnr(split, self.device, self.config.batch_size)
+        haze = haze_level(split, self.device, self.config.batch_size)
         old_samples = (
             self.store.read_manifest().get("sample_images") if self.store.exists() else None
         )
@@ -98,7 +100,10 @@ class Runner:
         self.store.write_manifest(self.manifest(samples, len(self.ids)))
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
-        with self.store.per_image_writer() as rows, self.store.methods_writer() as table:
+        with (
+            self.store.per_image_writer(self.metric_names) as rows,
+            self.store.methods_writer() as table,
+        ):
             for planned in self.planned:
                 if planned.method.spec in finished:
                     self._log(f"{planned.method.spec}: already complete in this run")
@@ -132,15 +137,22 @@ class Runner:
 
     def identity(self) -> dict[str, Any]:
         """The manifest keys that make a run id resumable."""
-        return run_identity(self.dataset, self.config, [p.method for p in self.planned])
+        identity = run_identity(self.dataset, self.config, [p.method for p in self.planned])
+        return {**identity, "metrics": self.metric_names}
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The names of the metrics this run computes, in order (per_image.csv's columns)."""
+        return metrics.metric_names(self.metrics)
 
     def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
         """The run's manifest as it stands now (keeps the first `created` time)."""
         old = self.store.read_manifest() if self.store.exists() else {}
         methods_run = [p.method for p in self.planned]
-        return run_manifest(
+        manifest = run_manifest(
             self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
         )
+        return {**manifest, "metrics": self.metric_names, "paired": is_paired(self.dataset)}
 
     def _finished_specs(self) -> set[str]:
         """Specs that need nothing more: all scored, or not scoreable (no weights)."""
@@ -156,7 +168,7 @@ class Runner:
             hazy, clear = split.tensors([index], torch.device("cpu"))
             for kind, image in (("hazy", hazy), ("clear", clear)):
                 path = self.store.sample_path(f"_{kind}", image_id)
-                if not path.exists():
+                if image is not None and not path.exists():
                     save_png(to_uint8(image[0]), path)
 
     def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
@@ -265,7 +277,7 @@ class Runner:
             torch.cuda.synchronize(self.device)
         seconds = (time.perf_counter() - start) / len(batch)
         out = quantize_8bit(out)  # what is saved and seen: 8-bit
-        scores = {m.name: m.fn(out, clear).cpu().numpy() for m in metrics.default_metrics()}
+        scores = score_batch(self.metrics, out, hazy, clear)
         rows = []
         for k, index in enumerate(batch):
             if split.ids[index] in samples:
