@@ -52,6 +52,7 @@ CONTRAST_E = register_metric(
         kind="no-reference",
         min_effect=0.01,
         headline=True,
+        relative=True,
     )
 )
 CONTRAST_R = register_metric(
@@ -64,6 +65,7 @@ CONTRAST_R = register_metric(
         kind="no-reference",
         min_effect=0.01,
         headline=True,
+        relative=True,
     )
 )
 SATURATED = register_metric(
@@ -77,6 +79,7 @@ SATURATED = register_metric(
         kind="no-reference",
         min_effect=0.05,
         headline=True,
+        relative=True,
     )
 )
 COLORFULNESS = register_metric(

@@ -12,7 +12,7 @@ from ..run.store import RunStore
 from .figures import make_figures
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
-from .tables import PAPER_NOTE, table1, table2, table2_notes
+from .tables import table1, table1_notes, table2, table2_notes
 
 
 def build_report(run_dir: str | Path, figures: bool = True) -> dict[str, Path]:
@@ -25,7 +25,7 @@ def build_report(run_dir: str | Path, figures: bool = True) -> dict[str, Path]:
     paths["summary"] = store.root / "summary.csv"
     summary.to_csv(paths["summary"], index=False)
     t1, t2 = table1(summary), table2(summary)
-    notes1 = [PAPER_NOTE, "PSNR/SSIM: mean over images with a 95% percentile bootstrap CI."]
+    notes1 = table1_notes(summary)
     notes2 = table2_notes(summary)
     for name, frame, caption, notes in (
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),

@@ -15,6 +15,7 @@ from methods.core.spec import spec_name
 from ..metrics import all_metrics
 from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
 from ..stats import bootstrap_mean_ci
+from .improvement import improvement_columns
 
 
 def summarize(store: RunStore) -> pd.DataFrame:
@@ -40,6 +41,9 @@ def summarize(store: RunStore) -> pd.DataFrame:
                 {f"{metric.name}_mean": mean, f"{metric.name}_ci_low": low},
                 **{f"{metric.name}_ci_high": high},
             )
+        for metric in scored:
+            if metric.kind == "no-reference" and metric.headline and not metric.relative:
+                row.update(improvement_columns(rows_frame, spec, metric))
         paper = paper_values(str(row.get("method") or spec_name(spec)))
         row["paper_psnr"] = paper.psnr if paper else np.nan
         row["paper_ssim"] = paper.ssim if paper else np.nan
