@@ -51,10 +51,14 @@ def quality_bars(summary: pd.DataFrame, path: Path) -> Path:
     """The headline metrics' means with 95% bootstrap CI error bars, one panel each."""
     data = _scored(summary)
     shown = _headline(summary)
-    fig, axes = plt.subplots(
-        1, len(shown), figsize=(max(7, 1.1 * len(data) + 3), 4.2), squeeze=False
-    )
-    for ax, metric in zip(axes[0], shown, strict=True):
+    ncols = min(len(shown), 3)  # more panels wrap onto further rows
+    nrows = -(-len(shown) // ncols)
+    panel = max(3.5, 0.55 * len(data) + 1.5)
+    width = max(7, 1.1 * len(data) + 3) if ncols <= 2 else panel * ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, 4.2 * nrows), squeeze=False)
+    for ax in axes.flat[len(shown) :]:
+        ax.axis("off")
+    for ax, metric in zip(axes.flat, shown, strict=False):
         name = metric.name
         mean = data[f"{name}_mean"].to_numpy(float)
         low, high = data[f"{name}_ci_low"].to_numpy(float), data[f"{name}_ci_high"].to_numpy(float)
@@ -66,7 +70,7 @@ def quality_bars(summary: pd.DataFrame, path: Path) -> Path:
             span = max(np.nanmax(high) - np.nanmin(low), 1e-9)
             ax.set_ylim(bottom=max(0, np.nanmin(low) - 0.5 * span))
         ax.grid(axis="y", alpha=0.3)
-        ax.set_title(f"{metric.label}, mean and 95% CI")
+        ax.set_title(f"{metric.label}, mean and 95% CI", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -145,9 +149,8 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path | None:
-    """Rows: the run's sample images (across haze levels); columns: hazy, methods, clear."""
-
+def sample_columns(store: RunStore, summary: pd.DataFrame) -> list[tuple[str, str]]:
+    """(sample folder, title) of the input, each scored method and the ground truth if any."""
     samples = store.read_manifest().get("sample_images", []) if store.exists() else []
     data = _scored(summary)
     columns = [("_hazy", "Hazy input")]
@@ -158,6 +161,13 @@ def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path
     ]
     if any(store.sample_path("_clear", i).exists() for i in samples):
         columns += [("_clear", "Ground truth")]
+    return columns
+
+
+def qualitative_grid(store: RunStore, summary: pd.DataFrame, path: Path) -> Path | None:
+    """Rows: the run's sample images (across haze levels); columns: hazy, methods, clear."""
+    samples = store.read_manifest().get("sample_images", []) if store.exists() else []
+    columns = sample_columns(store, summary)
     if not samples:
         return None
     fig, axes = plt.subplots(
