@@ -40,7 +40,7 @@ def dark_channel(output: Tensor, hazy: Tensor | None = None) -> Tensor:
 
 def colorfulness(output: Tensor, hazy: Tensor | None = None) -> Tensor:
     """Hasler-Suesstrunk colourfulness of each image on 0..255 values (higher = more colourful)."""
-    rgb = output.double() * 255.0
+    rgb = torch.round(output.double() * 255.0)  # the 8-bit values
     r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
     rg = (r - g).flatten(1)
     yb = (0.5 * (r + g) - b).flatten(1)

@@ -1,7 +1,7 @@
 """PIQE (Venkatanath et al., NCC 2015) as MATLAB's ``piqe``, vectorised over blocks in torch.
 
 0 = best, 100 = worst. Steps, as in MATLAB's ``piqe.m`` (and its Python port ``pypiqe``, the
-test reference): grey image (0.299 R + 0.587 G + 0.114 B on 0..255, rounded); symmetric padding
+test reference): grey image (MATLAB rgb2gray: 0.2989 R + 0.5870 G + 0.1140 B on 0..255, rounded); symmetric padding
 to a multiple of 16; scaled to round(255 * I / max I); MSCN coefficients with a 7 x 7 Gaussian
 (sigma 7/6, replicated borders) and C = 1; 16 x 16 blocks whose MSCN sample variance exceeds 0.1
 are "active". An active block has a noticeable artifact when one of the 11 six-pixel segments of
@@ -27,7 +27,8 @@ IMPAIRED_THRESHOLD = 0.1
 SEGMENT = 6
 GAUSS_SIGMA = 7.0 / 6.0
 GAUSS_SIZE = 7
-BT601 = (0.299, 0.587, 0.114)  # rgb2gray's weights (OpenCV's in pypiqe)
+#: MATLAB rgb2gray's weights (OpenCV, used by pypiqe, rounds 0.299/0.587/0.114 in fixed point)
+BT601 = (0.298936021293775, 0.587043074451121, 0.114020904255103)
 #: 0-based columns of a block: MATLAB's centre pair and the columns it removes for the surround
 CENTRE_COLUMNS = (7, 8)
 SURROUND_DROPPED = (7, 9)
