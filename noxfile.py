@@ -15,6 +15,9 @@ nox.options.sessions = ["lint", "tests"]
 BENCH_THREADS = "2"
 BENCH = ("python", "-m", "benchmark")
 BASELINE = Path("reports/baseline")
+REAL_SMOKE = Path("reports/real-smoke")
+#: 50 real DeSmoke-LAP smoky frames, no ground truth (see ../shared/data/endoscopy/SOURCES.txt)
+REAL_SMOKE_DATA = "../shared/data/endoscopy/desmoke_lap_real_smoky"
 #: the methods that need no downloaded weights; the regression session runs these
 SHIPPED_METHODS = "lnet-gie,aodnet,dcp,cap,hazy-input"
 REGRESSION_LIMIT = "60"
@@ -78,6 +81,25 @@ def baseline(session: nox.Session) -> None:
     shutil.rmtree(BASELINE, ignore_errors=True)
     shutil.copytree(run_dir, BASELINE)
     session.log(f"wrote {BASELINE}/ (manifest, rows, tables, samples, figures): commit it")
+
+
+@nox.session(venv_backend="none")
+def real_smoke(session: nox.Session) -> None:
+    """Regenerate reports/real-smoke/: the shipped methods on real smoky frames (no ground truth).
+
+    Needs ../shared/data/endoscopy; like `baseline`, a fresh run copied over when it completes.
+    """
+    if not Path(REAL_SMOKE_DATA).is_dir():
+        session.error(f"{REAL_SMOKE_DATA} not found (only in the dev checkout)")
+    tmp = Path(session.create_tmp())
+    run_dir = tmp / "runs" / "real-smoke"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run = ["run", "--data", REAL_SMOKE_DATA, "--methods", SHIPPED_METHODS]
+    run += ["--run-id", "real-smoke", "--out", str(tmp), *session.posargs]
+    session.run(*BENCH, *run)
+    shutil.rmtree(REAL_SMOKE, ignore_errors=True)
+    shutil.copytree(run_dir, REAL_SMOKE)
+    session.log(f"wrote {REAL_SMOKE}/ (manifest, rows, tables, samples, figures, report.html)")
 
 
 @nox.session(venv_backend="none")

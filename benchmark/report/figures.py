@@ -66,7 +66,7 @@ def quality_bars(summary: pd.DataFrame, path: Path) -> Path:
         ax.bar(x, mean, yerr=np.vstack([mean - low, high - mean]), capsize=4, color="#4c72b0")
         ax.set_xticks(x, [_label(r) for _, r in data.iterrows()], rotation=45, ha="right")
         ax.set_ylabel(f"{metric.label}{metric.unit and f' ({metric.unit})'} {metric.arrow}")
-        if len(data) and metric.higher_is_better:
+        if len(data) and metric.higher_is_better and np.isfinite(low).any():
             span = max(np.nanmax(high) - np.nanmin(low), 1e-9)
             ax.set_ylim(bottom=max(0, np.nanmin(low) - 0.5 * span))
         ax.grid(axis="y", alpha=0.3)

@@ -54,9 +54,11 @@ def _random_images(seed: int = 0, n: int = 3, shape=(37, 53)) -> np.ndarray:
 
 def _frames(shared_data: Path) -> list[Path]:
     root = shared_data / "endoscopy"
-    return sorted((root / "desmoke_lap_real_smoky").glob("*.png")) + sorted(
-        (root / "real_presmoke_sequence").glob("*.jpg")
-    ) + [root / "lsrpd_real_pair" / "hazy" / "1.png"]
+    return (
+        sorted((root / "desmoke_lap_real_smoky").glob("*.png"))
+        + sorted((root / "real_presmoke_sequence").glob("*.jpg"))
+        + [root / "lsrpd_real_pair" / "hazy" / "1.png"]
+    )
 
 
 def test_no_reference_metrics_are_registered_with_directions() -> None:
