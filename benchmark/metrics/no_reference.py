@@ -14,18 +14,47 @@ one device, and returns float64 (N,) on that device. These three ignore ``hazy``
 
 from __future__ import annotations
 
+import math
+
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 DARK_CHANNEL_WINDOW = 15
 GREY_WEIGHTS = (0.2125, 0.7154, 0.0721)  # skimage.color.rgb2gray (ITU-R BT.709)
 
 
+def _running(image: Tensor, size: int, dim: int, pick) -> Tensor:
+    """Min or max (`pick`) over windows of `size` along `dim`, centred, cut at the borders.
+
+    Windows double (1, 2, 4, ...) and the last step overlaps two of them, so a window of 15
+    costs 4 element-wise ops per axis. Torch's max_pool2d took 27.5 ms per 256x256 image for
+    15 x 15 on this project's CPU (one thread); this takes under 1 ms, on any device.
+    """
+    fill = math.inf if pick is torch.minimum else -math.inf
+    radius = size // 2
+    shape = list(image.shape)
+    shape[dim] = radius
+    pad = image.new_full(shape, fill)
+    out = torch.cat([pad, image, pad], dim=dim)  # length L + size - 1
+    width = 1
+    while 2 * width <= size:
+        n = out.shape[dim] - width
+        out = pick(out.narrow(dim, 0, n), out.narrow(dim, width, n))
+        width *= 2
+    if width < size:  # combine two overlapping windows of `width` into one of `size`
+        n = out.shape[dim] - (size - width)
+        out = pick(out.narrow(dim, 0, n), out.narrow(dim, size - width, n))
+    return out
+
+
 def min_filter(image: Tensor, size: int) -> Tensor:
-    """size x size minimum over the pixels inside the image ((N, 1, H, W) -> same shape)."""
-    # max_pool pads with -inf, so the negated max ignores everything outside the image
-    return -F.max_pool2d(-image, size, stride=1, padding=size // 2)
+    """size x size minimum over the pixels inside the image ((N, C, H, W) -> same shape)."""
+    return _running(_running(image, size, -1, torch.minimum), size, -2, torch.minimum)
+
+
+def max_filter(image: Tensor, size: int) -> Tensor:
+    """size x size maximum over the pixels inside the image ((N, C, H, W) -> same shape)."""
+    return _running(_running(image, size, -1, torch.maximum), size, -2, torch.maximum)
 
 
 def dark_channel_map(images: Tensor, size: int = DARK_CHANNEL_WINDOW) -> Tensor:

@@ -15,11 +15,13 @@ values differ from the authors' MATLAB code while the direction and ordering of 
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .no_reference import GREY_WEIGHTS
+from .no_reference import GREY_WEIGHTS, max_filter, min_filter
 
 VISIBILITY = 0.05  # the 5% contrast threshold of visibility (CIE)
 EPS = 1e-6
@@ -45,13 +47,28 @@ def _gradient(grey: Tensor) -> Tensor:
     return torch.sqrt((gx_gy**2).sum(dim=1, keepdim=True))
 
 
+#: the last few results, so e and r on the same batch find each image's edges once; keyed by a
+#: weak reference (a freed tensor never matches) and the tensor's version (in-place changes)
+_RECENT: list[tuple[weakref.ref, int, tuple[Tensor, Tensor]]] = []
+_RECENT_SIZE = 4
+
+
 def visible_edges(images: Tensor) -> tuple[Tensor, Tensor]:
     """(mask of visible edges, gradient magnitude), both (N, 1, H, W)."""
+    for ref, version, result in _RECENT:
+        if ref() is images and images._version == version:
+            return result
+    result = _visible_edges(images)
+    _RECENT.insert(0, (weakref.ref(images), images._version, result))
+    del _RECENT[_RECENT_SIZE:]
+    return result
+
+
+def _visible_edges(images: Tensor) -> tuple[Tensor, Tensor]:
     grey = _grey(images.float())
     gradient = _gradient(grey)
-    local_max = gradient >= F.max_pool2d(gradient, 3, stride=1, padding=1)
-    high = F.max_pool2d(grey, 3, stride=1, padding=1)
-    low = -F.max_pool2d(-grey, 3, stride=1, padding=1)
+    local_max = gradient >= max_filter(gradient, 3)
+    high, low = max_filter(grey, 3), min_filter(grey, 3)
     contrast = (high - low) / (high + low + EPS)
     return local_max & (contrast >= VISIBILITY) & (gradient > EPS), gradient
 

@@ -64,7 +64,7 @@ def test_fingerprint_follows_names_and_bytes(tmp_path: Path) -> None:
 
 def test_empty_folder_is_one_clear_line(tmp_path: Path) -> None:
     (tmp_path / "readme.txt").write_text("no images")
-    with pytest.raises(DatasetError, match="no images .* in ") as info:
+    with pytest.raises(DatasetError, match=r"no images .* in ") as info:
         open_dataset(tmp_path)
     assert "\n" not in str(info.value)
 

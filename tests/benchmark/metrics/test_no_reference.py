@@ -42,9 +42,15 @@ def _tensor(rgb: np.ndarray) -> torch.Tensor:
 
 
 def _matlab_grey(rgb: np.ndarray) -> np.ndarray:
-    """MATLAB's rgb2gray of a uint8 RGB image (its documented weights, rounded)."""
+    """MATLAB's rgb2gray of a uint8 RGB image, then piqe.m's round(255 * I / max(I)).
+
+    MATLAB rounds halves away from zero; pypiqe's np.round rounds them to even, which differs
+    on frames whose maximum is below 255 (e.g. 26.5 -> 27 vs 26). Handing pypiqe the image
+    already scaled (maximum 255) makes its own scaling the identity.
+    """
     weights = np.array([0.298936021293775, 0.587043074451121, 0.114020904255103])
-    return np.round(rgb.astype(np.float64) @ weights).astype(np.uint8)
+    grey = np.floor(rgb.astype(np.float64) @ weights + 0.5)
+    return np.floor(255.0 * grey / max(grey.max(), 1.0) + 0.5).astype(np.uint8)
 
 
 def _random_images(seed: int = 0, n: int = 3, shape=(37, 53)) -> np.ndarray:
@@ -139,6 +145,19 @@ def test_piqe_equals_pypiqe_on_odd_sizes_and_batches() -> None:
     for k, rgb in enumerate(images):
         ref = float(pypiqe.piqe(_matlab_grey(rgb))[0])
         assert ours[k] == pytest.approx(ref, abs=0.01)
+
+
+def test_piqe_rounds_halves_away_from_zero_as_matlab() -> None:
+    """A frame with maximum 250: grey 25 scales to 25.5 -> 26 and 26 * 1.02 -> 26.52 -> 27."""
+    import sys
+
+    module = sys.modules["benchmark.metrics.piqe"]
+    grey = torch.tensor([[[[25.0, 250.0]]]], dtype=torch.float64)
+    peak = grey.flatten(1).amax(dim=1).view(-1, 1, 1, 1)
+    assert torch.floor(255.0 * grey / peak + 0.5).flatten().tolist() == [26.0, 255.0]
+    rgb = torch.full((1, 3, 1, 2), 25 / 255)
+    rgb[..., 1] = 250 / 255
+    assert module._grey(rgb).flatten().tolist() == [25.0, 250.0]
 
 
 def test_piqe_of_a_flat_image_is_100() -> None:
