@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
@@ -36,6 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
         metrics=[n for names in args.metrics or [] for n in names] or None,
+        command=list(sys.argv),  # not args.command, which is the verb ("run")
     )
     runner = Runner(config)
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
