@@ -163,3 +163,18 @@ def test_report_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     )
     image = np.asarray(__import__("PIL.Image", fromlist=["Image"]).open(shot).convert("RGB"))
     assert image.shape[:2] == (1600, 1200) and image.std() > 20  # not a blank page
+
+
+def test_check_defaults_follow_the_run_metric_set() -> None:
+    from benchmark.check.options import DEFAULT_METRICS, default_metrics_for
+
+    assert default_metrics_for(None) == DEFAULT_METRICS
+    assert default_metrics_for(["psnr", "ssim", "ciede2000"]) == DEFAULT_METRICS
+    assert default_metrics_for(NO_REFERENCE) == (
+        "dark_channel",
+        "piqe",
+        "contrast_e",
+        "contrast_r",
+        "saturated",
+        "latency",
+    )
