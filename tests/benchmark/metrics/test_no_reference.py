@@ -35,6 +35,7 @@ from benchmark.metrics import (
     saturated,
 )
 from benchmark.metrics.no_reference import grey_levels
+from tests.conftest import requires_cuda
 
 
 def _tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -193,3 +194,15 @@ def test_saturated_counts_new_black_and_white_pixels() -> None:
     out[..., 9, :5] = 0.0  # 5 black pixels
     assert saturated(out, hazy).item() == pytest.approx(25.0)
     assert saturated(out, out).item() == 0.0
+
+
+@requires_cuda
+def test_no_reference_metrics_agree_on_cuda() -> None:
+    """The CUDA paths (PIQE's conv2d Gaussian, the shifted filters) give the CPU's values."""
+    images = torch.cat([_tensor(i) for i in _random_images(7, shape=(70, 90))])
+    hazy = torch.cat([_tensor(i) for i in _random_images(8, shape=(70, 90))])
+    for metric in default_metrics("no-reference"):
+        cpu = metric.fn(images, hazy)
+        gpu = metric.fn(images.cuda(), hazy.cuda())
+        assert gpu.device.type == "cuda" and gpu.dtype == torch.float64
+        torch.testing.assert_close(gpu.cpu(), cpu, rtol=0, atol=1e-6, equal_nan=True)
