@@ -8,14 +8,14 @@ turns a bad file or frame into an error for that id instead of stopping.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import DatasetError
-from .base import PairedDataset, check_split, natural_key
+from .base import PairedDataset, check_split, natural_key, stack_pairs
 from .image_io import read_image
 from .pairing import HAZY_DIRS, IMAGE_EXTS, find_dir, image_files
 from .video import is_video, iter_frames, probe_video
@@ -50,6 +50,17 @@ class UnpairedDataset(PairedDataset):
                 raise image
             return image, None  # type: ignore[return-value]
         raise DatasetError(f"unknown image id {image_id!r} in {self.name}")
+
+    def load_many(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(N,H,W,3) uint8 inputs and None; DatasetError if one fails or sizes differ."""
+        id_list = list(ids)
+        images = []
+        for _image_id, image in self.iter_inputs(id_list):
+            if isinstance(image, DatasetError):
+                raise image
+            images.append(image)
+        hazy, _ = stack_pairs([(image, image) for image in images], id_list)
+        return hazy, None  # type: ignore[return-value]
 
     def iter_inputs(self, ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray | DatasetError]]:
         """(id, RGB uint8 image or the error that stopped it) for each id, in data-set order."""
@@ -91,6 +102,17 @@ class ImageFolderDataset(UnpairedDataset):
                 _hash_file(digest, self._files[image_id])
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
+
+    def load_many(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(N,H,W,3) uint8 inputs and None; DatasetError if one fails or sizes differ."""
+        id_list = list(ids)
+        images = []
+        for _image_id, image in self.iter_inputs(id_list):
+            if isinstance(image, DatasetError):
+                raise image
+            images.append(image)
+        hazy, _ = stack_pairs([(image, image) for image in images], id_list)
+        return hazy, None  # type: ignore[return-value]
 
     def iter_inputs(self, ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray | DatasetError]]:
         for image_id in ids:
@@ -188,6 +210,17 @@ class VideoDataset(UnpairedDataset):
     def frame_of(self, image_id: str) -> tuple[Path, int]:
         """(video file, frame index) of a frame id."""
         return self._frames[image_id]
+
+    def load_many(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(N,H,W,3) uint8 inputs and None; DatasetError if one fails or sizes differ."""
+        id_list = list(ids)
+        images = []
+        for _image_id, image in self.iter_inputs(id_list):
+            if isinstance(image, DatasetError):
+                raise image
+            images.append(image)
+        hazy, _ = stack_pairs([(image, image) for image in images], id_list)
+        return hazy, None  # type: ignore[return-value]
 
     def iter_inputs(self, ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray | DatasetError]]:
         """Decode each video once, in order, yielding the wanted frames (wrong sizes are errors)."""

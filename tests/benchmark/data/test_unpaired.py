@@ -164,3 +164,16 @@ def test_video_options_do_not_apply_to_image_folders(tmp_path: Path) -> None:
     save(tmp_path / "a.png", rgb())
     with pytest.raises(DatasetError, match="do not apply"):
         open_dataset(tmp_path, stride=2)
+
+
+def test_export_of_video_frames_reads_back_as_images(tmp_path: Path) -> None:
+    from benchmark.data import export
+
+    _clip(tmp_path / "clip.avi", frames=3)
+    data = open_dataset(tmp_path / "clip.avi")
+    assert export(data, tmp_path / "out") == 3
+    assert not (tmp_path / "out" / "clear").exists()
+    back = open_dataset(tmp_path / "out")
+    assert back.ids() == data.ids()
+    first = load_split(back, back.ids()[:1]).hazy[0]
+    assert abs(float(first.mean()) - 10) < 3
