@@ -77,10 +77,14 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+FLICKER_HEADING = "Flicker ↓ (1 = adds none)"
+
+
 def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
     """Table 1 without ground truth: metrics with direction and CI, % of frames improved."""
     metrics = table_metrics(summary)
     shares = [m for m in metrics if f"{m.name}_improved" in summary.columns]
+    has_flicker = "flicker" in summary.columns
     rows = []
     for _, row in summary.iterrows():
         status = str(row.get("status", ""))
@@ -95,6 +99,7 @@ def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
                     f"Improves {m.label} (% of frames) [95% CI]": improved_cell(row, m)
                     for m in shares
                 },
+                **({FLICKER_HEADING: _fmt(row.get("flicker"), 3)} if has_flicker else {}),
                 "n": int(row["n_images"]),
                 "Note": note,
             }
@@ -158,6 +163,14 @@ def table1_notes(summary: pd.DataFrame) -> list[str]:
         "input on that metric (paired per frame), with a Wilson 95% CI.",
         "contrast_e, contrast_r, saturated compare each output with its own input (Hautiere et "
         "al. 2008); the input row is their neutral point (e = 0, r = 1, 0% saturated).",
+        *(
+            [
+                "Flicker (video): mean absolute change between consecutive output frames over "
+                "that of the input frames; 1 = the method adds no flicker."
+            ]
+            if "flicker" in summary.columns
+            else []
+        ),
     ]
 
 

@@ -21,10 +21,11 @@ import methods
 from methods import Method
 
 from .. import metrics
-from ..data import LoadedSplit, is_paired, load_split, open_dataset
+from ..data import LoadedSplit, VideoDataset, is_paired, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, save_png, to_uint8
+from ..metrics.flicker import FRAME_CHANGE_COLUMNS, FrameChanges
 from ..metrics.scoring import choose_metrics, score_batch
 from .config import RunConfig
 from .lock import RunLock
@@ -101,7 +102,7 @@ class Runner:
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
         with (
-            self.store.per_image_writer(self.metric_names) as rows,
+            self.store.per_image_writer(self.row_metrics) as rows,
             self.store.methods_writer() as table,
         ):
             for planned in self.planned:
@@ -139,6 +140,16 @@ class Runner:
         """The manifest keys that make a run id resumable."""
         identity = run_identity(self.dataset, self.config, [p.method for p in self.planned])
         return {**identity, "metrics": self.metric_names}
+
+    @property
+    def is_video(self) -> bool:
+        """True for video data: consecutive frames, so frame changes (flicker) are recorded."""
+        return isinstance(self.dataset, VideoDataset)
+
+    @property
+    def row_metrics(self) -> list[str]:
+        """per_image.csv's value columns: the metrics, and on video the frame changes."""
+        return self.metric_names + (list(FRAME_CHANGE_COLUMNS) if self.is_video else [])
 
     @property
     def metric_names(self) -> list[str]:
@@ -216,6 +227,7 @@ class Runner:
 
     def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
         """The quality pass over `todo`; returns the method's final status and reason."""
+        self._frames = FrameChanges() if self.is_video else None  # per method, in frame order
         todo_set = set(todo)
         errors = consecutive = 0
         last_error = ""
@@ -278,6 +290,9 @@ class Runner:
         seconds = (time.perf_counter() - start) / len(batch)
         out = quantize_8bit(out)  # what is saved and seen: 8-bit
         scores = score_batch(self.metrics, out, hazy, clear)
+        if getattr(self, "_frames", None) is not None:
+            groups = [split.groups[i] for i in batch]
+            scores.update(self._frames.update(batch, groups, out, hazy))
         rows = []
         for k, index in enumerate(batch):
             if split.ids[index] in samples:

@@ -178,3 +178,50 @@ def test_check_defaults_follow_the_run_metric_set() -> None:
         "saturated",
         "latency",
     )
+
+
+def test_video_run_records_flicker(tmp_path: Path) -> None:
+    """The input itself adds no flicker (1); a method that alternates brightness adds some."""
+    path = tmp_path / "clip.avi"
+    rng = np.random.default_rng(1)
+    scene = rng.integers(40, 200, (32, 32, 3)).astype(np.uint8)
+    with VideoWriter(path, 10.0, 32, 32) as writer:
+        for i in range(6):
+            writer.write(np.clip(scene.astype(int) + 3 * i, 0, 255).astype(np.uint8))
+    rc = _run(
+        tmp_path,
+        "--data",
+        str(path),
+        "--methods",
+        "hazy-input,dcp",
+        "--run-id",
+        "f",
+        "--batch-size",
+        "4",
+    )
+    assert rc == 0
+    run = tmp_path / "runs" / "f"
+    rows = pd.read_csv(run / "per_image.csv")
+    hazy = rows[rows["spec"] == "hazy-input"]
+    assert np.isnan(hazy["frame_change_out"].iloc[0])  # the first frame has no predecessor
+    assert hazy["frame_change_out"].iloc[1:].notna().all()  # across the batch boundary too
+    summary = pd.read_csv(run / "summary.csv").set_index("spec")
+    assert summary.loc["hazy-input", "flicker"] == pytest.approx(1.0)
+    assert np.isfinite(summary.loc["dcp", "flicker"])
+    assert "Flicker ↓ (1 = adds none)" in (run / "table1.md").read_text()
+
+
+def test_frame_changes_follow_consecutive_frames_per_video() -> None:
+    import torch
+
+    from benchmark.metrics.flicker import FrameChanges, flicker
+
+    frames = FrameChanges()
+    a = torch.zeros(2, 3, 4, 4)
+    b = torch.stack([torch.full((3, 4, 4), 0.5), torch.full((3, 4, 4), 0.25)])
+    first = frames.update([0, 1], ["v", "v"], a, b)
+    assert np.isnan(first["frame_change_out"][0]) and first["frame_change_out"][1] == 0.0
+    assert first["frame_change_in"][1] == pytest.approx(0.25)
+    later = frames.update([3, 4], ["v", "w"], a, b)  # 2 was not scored; w starts anew
+    assert np.isnan(later["frame_change_in"]).all()
+    assert flicker(np.array([0.1, 0.3]), np.array([0.2, 0.2])) == pytest.approx(1.0)
