@@ -7,7 +7,7 @@ formula written out in numpy; PIQE = pypiqe 1.2 (a port of MATLAB's piqe.m, test
 fed the grey image of MATLAB's rgb2gray (pypiqe's own colour conversion is OpenCV's fixed-point
 one, which differs by one grey level on some pixels). Measured on the 50 DeSmoke-LAP frames, the
 three 1080p pre-smoke frames and the LSRPD frame: equal to pypiqe within 1e-9 given the same grey
-image; with pypiqe converting colour itself, 28 of 54 frames agree within 0.002 and the largest
+image; with pypiqe converting colour itself, 26 of 54 frames agree within 0.002 and the largest
 difference is 0.90 (blocks flipping across a 0.1 threshold on one grey level).
 """
 
