@@ -15,6 +15,9 @@ nox.options.sessions = ["lint", "tests"]
 BENCH_THREADS = "2"
 BENCH = ("python", "-m", "benchmark")
 BASELINE = Path("reports/baseline")
+REAL_SMOKE = Path("reports/real-smoke")
+#: 50 real DeSmoke-LAP smoky frames, no ground truth (see ../shared/data/endoscopy/SOURCES.txt)
+REAL_SMOKE_DATA = "../shared/data/endoscopy/desmoke_lap_real_smoky"
 #: the methods that need no downloaded weights; the regression session runs these
 SHIPPED_METHODS = "lnet-gie,aodnet,dcp,cap,hazy-input"
 REGRESSION_LIMIT = "60"
@@ -87,6 +90,27 @@ def readme(session: nox.Session) -> None:
 
     done = refresh(Path("README.md"), BASELINE)
     session.log(f"README.md: refreshed {', '.join(done) or 'nothing (no markers)'}")
+
+
+@nox.session(venv_backend="none")
+def real_smoke(session: nox.Session) -> None:
+    """Regenerate reports/real-smoke/: the shipped methods on real smoky frames (no ground truth).
+
+    Needs ../shared/data/endoscopy; like `baseline`, a fresh run copied over when it completes.
+    """
+    if not Path(REAL_SMOKE_DATA).is_dir():
+        session.error(f"{REAL_SMOKE_DATA} not found (only in the dev checkout)")
+    tmp = Path(session.create_tmp())
+    run_dir = tmp / "runs" / "real-smoke"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run = ["run", "--data", REAL_SMOKE_DATA, "--methods", SHIPPED_METHODS]
+    run += ["--run-id", "real-smoke", "--out", str(tmp), *session.posargs]
+    session.run(*BENCH, *run)
+    shutil.rmtree(REAL_SMOKE, ignore_errors=True)
+    # the sample PNGs and report.html hold copies of the real frames: they stay in the run folder
+    keep_out = shutil.ignore_patterns("samples", "report.html", ".lock")
+    shutil.copytree(run_dir, REAL_SMOKE, ignore=keep_out)
+    session.log(f"wrote {REAL_SMOKE}/ (manifest, rows, tables, figures); report.html: {run_dir}")
 
 
 @nox.session(venv_backend="none")

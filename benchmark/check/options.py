@@ -19,6 +19,14 @@ LATENCY_UNIT = "ms"
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", LATENCY)
 
 
+def default_metrics_for(run_metrics: list[str] | None) -> tuple[str, ...]:
+    """DEFAULT_METRICS, or for a run without full-reference metrics its headline ones + latency."""
+    if not run_metrics or any(get_metric(n).kind == "full-reference" for n in run_metrics):
+        return DEFAULT_METRICS
+    headline = [n for n in run_metrics if get_metric(n).headline]
+    return (*(headline or run_metrics), LATENCY)
+
+
 def quality_metric_names() -> list[str]:
     """Every registered image metric, in registration order."""
     return [metric.name for metric in all_metrics()]

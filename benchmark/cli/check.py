@@ -12,11 +12,13 @@ from ..check.options import (
     LATENCY,
     LATENCY_MIN_EFFECT,
     checkable_names,
+    default_metrics_for,
     default_min_effects,
     min_effect_text,
 )
 from ..errors import CheckError
 from ..files import safe_name
+from ..run.store import RunStore
 from .common import device
 
 
@@ -57,6 +59,13 @@ def parse_min_effect(text: str | None) -> dict[str, float]:
     return effects
 
 
+def _run_defaults(run_dir: str) -> tuple[str, ...]:
+    """The metrics checked when --metrics is not given: by the candidate run's metric set."""
+    store = RunStore(Path(run_dir))
+    names = store.metric_names() if store.exists() else None
+    return default_metrics_for([n for n in names or [] if n in checkable_names()])
+
+
 def options_from_args(args: argparse.Namespace, rerun: bool) -> CheckOptions:
     """CheckOptions from parsed arguments (validated)."""
     if not 0 < args.alpha < 1:
@@ -64,7 +73,7 @@ def options_from_args(args: argparse.Namespace, rerun: bool) -> CheckOptions:
     if args.latency_budget <= 0:
         raise CheckError("--latency-budget must be positive")
     return CheckOptions(
-        metrics=parse_metrics(args.metrics),
+        metrics=parse_metrics(args.metrics) if args.metrics else _run_defaults(args.run_dir),
         alpha=args.alpha,
         min_effect=parse_min_effect(args.min_effect),
         figures=not args.no_figures,
@@ -77,9 +86,10 @@ def options_from_args(args: argparse.Namespace, rerun: bool) -> CheckOptions:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--metrics",
-        default=",".join(DEFAULT_METRICS),
+        default=None,
         help=f"comma-separated, from {', '.join(checkable_names())} "
-        f"(default {','.join(DEFAULT_METRICS)})",
+        f"(default {','.join(DEFAULT_METRICS)}; on a no-reference run its headline metrics "
+        "and latency)",
     )
     p.add_argument("--alpha", type=float, default=0.05, help="family-wise level (Holm)")
     p.add_argument(

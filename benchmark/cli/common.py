@@ -100,12 +100,26 @@ def data_options(args: argparse.Namespace) -> dict[str, object]:
         options["size"] = args.size
     if getattr(args, "data_seed", None) is not None:
         options["seed"] = args.data_seed
+    for name in ("stride", "max_frames"):  # video data only
+        if getattr(args, name, None) is not None:
+            options[name] = getattr(args, name)
     return options
 
 
 def add_data_args(parser: argparse.ArgumentParser) -> None:
     """--data, --size, --seed: which data set to use."""
-    parser.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="paired folder (hazy/ + clear/), folder of images or videos without ground truth, "
+        "or a video file (default: built-in synthetic)",
+    )
+    parser.add_argument(
+        "--stride", type=positive_int, default=None, help="video: every N-th frame (default 1)"
+    )
+    parser.add_argument(
+        "--max-frames", type=positive_int, default=None, help="video: at most N frames per video"
+    )
     parser.add_argument(
         "--size", type=positive_int, default=None, help="synthetic frame size (256)"
     )
@@ -113,6 +127,14 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
         "--data-seed", type=int, default=None, help="synthetic generator seed (default 0)"
     )
     parser.add_argument("--seed", dest="legacy_seed", default=None, help=argparse.SUPPRESS)
+
+
+def metric_list(text: str) -> list[str]:
+    """argparse type: comma-separated metric names (checked against the registry by the run)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected metric names, e.g. psnr,ssim or piqe")
+    return names
 
 
 def add_threads_arg(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
@@ -17,6 +18,7 @@ from .common import (
     config_from_args,
     data_options,
     device,
+    metric_list,
     parse_weights,
     positive_float,
     positive_int,
@@ -37,6 +39,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
+        metrics=[n for names in args.metrics or [] for n in names] or None,
+        command=list(sys.argv),  # not args.command, which is the verb ("run")
     )
     runner = Runner(config)
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
@@ -85,6 +89,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--trust-weights",
         action="store_true",
         help="allow checkpoints that need full unpickling (can run code!)",
+    )
+    p.add_argument(
+        "--metrics",
+        type=metric_list,
+        nargs="+",
+        default=None,
+        metavar="NAMES",
+        help="metrics to compute, e.g. psnr,ssim,piqe (default: full-reference on paired "
+        "data, the no-reference set on data without ground truth)",
     )
     add_threads_arg(p)
     p.add_argument(

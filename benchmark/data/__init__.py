@@ -1,6 +1,8 @@
-"""Paired hazy/clear data sets: the built-in synthetic endoscopy set and paired image folders.
+"""Data sets: the built-in synthetic set, paired image folders, and unpaired images or videos.
 
-`open_dataset(None)` gives the synthetic set; `open_dataset("path/to/folder")` reads a folder.
+`open_dataset(None)` gives the synthetic set; `open_dataset("path/to/folder")` reads a paired
+folder (hazy/ + clear/), else a folder of images or videos without ground truth; a video file
+is a data set of its frames.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from .base import SPLITS, PairedDataset, check_split
 from .export import export
 from .folder import FolderDataset
 from .loaded import LoadedSplit, load_split
+from .pairing import find_dir, find_layout
+from .split_files import SPLIT_NAMES
 from .synthetic import SyntheticEndoscopyDataset
+from .unpaired import ImageFolderDataset, UnpairedDataset, VideoDataset
+from .video import VIDEO_EXTS, is_video
 
 SYNTHETIC_NAMES = ("synthetic", "synthetic-endoscopy")
 
@@ -22,14 +28,21 @@ __all__ = [
     "SPLITS",
     "DatasetError",
     "FolderDataset",
+    "ImageFolderDataset",
     "LoadedSplit",
     "PairedDataset",
     "SyntheticEndoscopyDataset",
+    "UnpairedDataset",
+    "VideoDataset",
     "check_split",
     "export",
+    "is_paired",
     "load_split",
     "open_dataset",
 ]
+
+#: options that only a video data set takes (ignored when None)
+VIDEO_OPTIONS = ("stride", "max_frames")
 
 
 #: the command-line flag of each data-set option, for messages
@@ -51,16 +64,43 @@ def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDa
     return cls(*args, **options)
 
 
+def is_paired(dataset: PairedDataset) -> bool:
+    """True when the data set has ground truth (clear images) for full-reference metrics."""
+    return bool(getattr(dataset, "paired", True))
+
+
+def _paired_layout(folder: Path) -> bool:
+    """A hazy/ + clear/ pair at the top, or train/ or test/ folders that hold one."""
+    if find_layout(folder) is not None:
+        return True
+    for name in SPLIT_NAMES:
+        sub = find_dir(folder, (name,))
+        if sub is not None and find_layout(sub) is not None:
+            return True
+    return False
+
+
 def open_dataset(spec: str | Path | None, **options: Any) -> PairedDataset:
-    """None or "synthetic" -> the built-in synthetic set; an existing folder -> FolderDataset."""
+    """None/"synthetic" -> synthetic set; a folder -> paired or unpaired set; a video -> frames."""
+    video_options = {k: options.pop(k) for k in VIDEO_OPTIONS if k in options}
+    given = {k: v for k, v in video_options.items() if v is not None}
     if spec is None or (isinstance(spec, str) and spec.strip().lower() in SYNTHETIC_NAMES):
-        return _construct(SyntheticEndoscopyDataset, **options)
+        return _construct(SyntheticEndoscopyDataset, **options, **given)
     path = Path(spec).expanduser()
+    if path.is_file() and is_video(path):
+        return _construct(VideoDataset, path, **options, **given)
     if path.is_dir():
-        return _construct(FolderDataset, path, **options)
+        if _paired_layout(path):
+            return _construct(FolderDataset, path, **options, **given)
+        if any(is_video(p) for p in path.iterdir() if p.is_file()):
+            return _construct(VideoDataset, path, **options, **given)
+        return _construct(ImageFolderDataset, path, **options, **given)
     if path.exists():
-        raise DatasetError(f"data set {str(spec)!r} is a file: give a folder with hazy/ and clear/")
+        raise DatasetError(
+            f"data set {str(spec)!r} is a file but not a video ({', '.join(sorted(VIDEO_EXTS))}): "
+            "give a folder of images, a paired folder with hazy/ and clear/, or a video"
+        )
     raise DatasetError(
-        f"unknown data set {str(spec)!r}: use 'synthetic' or an existing folder with "
-        "hazy/ and clear/ subfolders"
+        f"unknown data set {str(spec)!r}: use 'synthetic', an existing folder (paired hazy/ and "
+        "clear/, or images without ground truth), or a video file"
     )

@@ -78,7 +78,9 @@ def _export_chunk(dataset: PairedDataset, chunk: list[str], out: Path) -> None:
         pairs = [dataset.load_pair(i) for i in chunk]
         hazy_list, clear_list = [p[0] for p in pairs], [p[1] for p in pairs]
     else:
-        hazy_list, clear_list = list(hazy), list(clear)
+        hazy_list = list(hazy)
+        clear_list = list(clear) if clear is not None else [None] * len(chunk)
     for image_id, h, c in zip(chunk, hazy_list, clear_list, strict=True):
         save_png(h, out / "hazy" / f"{image_id}.png")
-        save_png(c, out / "clear" / f"{image_id}.png")
+        if c is not None:  # data without ground truth exports hazy/ only
+            save_png(c, out / "clear" / f"{image_id}.png")

@@ -15,6 +15,7 @@ import torch
 
 from ..errors import DatasetError
 from .base import PairedDataset
+from .unpaired import UnpairedDataset
 
 
 @dataclass
@@ -44,13 +45,21 @@ class LoadedSplit:
             out.append(current)
         return out
 
+    @property
+    def paired(self) -> bool:
+        """True when every loaded input has its clear image (False for unpaired data)."""
+        return all(
+            c is not None for h, c in zip(self.hazy, self.clear, strict=True) if h is not None
+        )
+
     def tensors(
         self, indices: Sequence[int], device: torch.device
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Float32 (N,3,H,W) hazy and clear tensors in [0,1] on `device`."""
-        hazy = np.stack([self.hazy[i] for i in indices])
-        clear = np.stack([self.clear[i] for i in indices])
-        return _to_float(hazy, device), _to_float(clear, device)
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Float32 (N,3,H,W) hazy and clear tensors in [0,1] on `device` (clear None if unpaired)."""
+        hazy = _to_float(np.stack([self.hazy[i] for i in indices]), device)
+        if any(self.clear[i] is None for i in indices):
+            return hazy, None
+        return hazy, _to_float(np.stack([self.clear[i] for i in indices]), device)
 
     def common_size(self) -> tuple[int, int]:
         """The most frequent (H, W) among loadable images (the profiling resolution)."""
@@ -74,6 +83,14 @@ def load_split(dataset: PairedDataset, ids: Sequence[str]) -> LoadedSplit:
     """Load every pair once (batched when the data set supports it), keeping load errors."""
     ids = list(ids)
     split = LoadedSplit(ids, [dataset.group(i) for i in ids], [None] * len(ids), [None] * len(ids))
+    if isinstance(dataset, UnpairedDataset):  # decoded in order, one image or frame at a time
+        where = {image_id: index for index, image_id in enumerate(ids)}
+        for image_id, image in dataset.iter_inputs(ids):
+            if isinstance(image, DatasetError):
+                split.errors[where[image_id]] = str(image)
+            else:
+                split.hazy[where[image_id]] = image
+        return split
     try:
         hazy, clear = dataset.load_many(ids)
     except DatasetError:  # sizes differ or a file is bad: load one by one

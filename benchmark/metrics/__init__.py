@@ -2,6 +2,8 @@
 
 from ..errors import MetricError
 from .full_reference import ciede2000, psnr, ssim
+from .no_reference import colorfulness, dark_channel, entropy
+from .piqe import piqe
 from .registry import (
     Metric,
     all_metrics,
@@ -10,6 +12,7 @@ from .registry import (
     metric_names,
     register_metric,
 )
+from .visible_edges import contrast_e, contrast_r, saturated
 
 PSNR = register_metric(
     Metric("psnr", "PSNR", psnr, True, digits=2, unit="dB", min_effect=0.05, headline=True)
@@ -19,6 +22,81 @@ SSIM = register_metric(
 )
 CIEDE2000 = register_metric(
     Metric("ciede2000", "CIEDE2000", ciede2000, False, digits=2, min_effect=0.1)
+)
+
+# no-reference metrics: scored by default on data without ground truth (second argument: input)
+DARK_CHANNEL = register_metric(
+    Metric(
+        "dark_channel",
+        "Dark channel",
+        dark_channel,
+        False,
+        digits=4,
+        kind="no-reference",
+        min_effect=0.005,
+        headline=True,
+    )
+)
+PIQE = register_metric(
+    Metric(
+        "piqe", "PIQE", piqe, False, digits=2, kind="no-reference", min_effect=0.5, headline=True
+    )
+)
+CONTRAST_E = register_metric(
+    Metric(
+        "contrast_e",
+        "New visible edges e",
+        contrast_e,
+        True,
+        digits=3,
+        kind="no-reference",
+        min_effect=0.01,
+        headline=True,
+        relative=True,
+    )
+)
+CONTRAST_R = register_metric(
+    Metric(
+        "contrast_r",
+        "Visibility gain r",
+        contrast_r,
+        True,
+        digits=3,
+        kind="no-reference",
+        min_effect=0.01,
+        headline=True,
+        relative=True,
+    )
+)
+SATURATED = register_metric(
+    Metric(
+        "saturated",
+        "Saturated",
+        saturated,
+        False,
+        digits=3,
+        unit="%",
+        kind="no-reference",
+        min_effect=0.05,
+        headline=True,
+        relative=True,
+    )
+)
+COLORFULNESS = register_metric(
+    Metric(
+        "colorfulness",
+        "Colourfulness",
+        colorfulness,
+        True,
+        digits=2,
+        kind="no-reference",
+        min_effect=0.5,
+    )
+)
+ENTROPY = register_metric(
+    Metric(
+        "entropy", "Entropy (bits)", entropy, True, digits=3, kind="no-reference", min_effect=0.01
+    )
 )
 
 __all__ = [

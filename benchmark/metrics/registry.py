@@ -31,6 +31,7 @@ class Metric:
     min_effect: float = 0.0  # smallest difference that matters in a regression check
     default: bool = True  # computed when no metric set is chosen
     headline: bool = False  # shown with its CI in Table 1, the console summary and the bar plot
+    relative: bool = False  # no-reference metric of the output *relative to its input* (e, r)
 
     @property
     def arrow(self) -> str:

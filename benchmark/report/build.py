@@ -10,10 +10,11 @@ from pathlib import Path
 
 from ..run.store import RunStore
 from .deployment import deployment_notes, deployment_table, profile_sizes
-from .figures import make_figures
+from .figures import make_figures, sample_columns
+from .html import write_report_html
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
-from .tables import PAPER_NOTE, data_notes, table1, table2, table2_notes
+from .tables import data_notes, table1, table1_notes, table2, table2_notes
 
 
 def build_report(
@@ -30,7 +31,7 @@ def build_report(
     paths["summary"] = folder / "summary.csv"
     summary.to_csv(paths["summary"], index=False)
     t1, t2 = table1(summary), table2(summary)
-    notes1 = [PAPER_NOTE, "PSNR/SSIM: mean over images with a 95% percentile bootstrap CI."]
+    notes1 = table1_notes(summary)
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
     notes2 = table2_notes(summary)
@@ -60,7 +61,32 @@ def build_report(
         figure_paths = make_figures(store, summary, folder / "figures")
         paths.update(figure_paths)
     paths["report"] = write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths)
+    tables = [("Table 1: quality", t1, notes1), ("Table 2: size and cost", t2, notes2)]
+    paths["report_html"] = write_report_html(
+        store, folder, tables, figure_paths, sample_columns(store, summary), run_facts(store)
+    )
     return paths
+
+
+def command_text(manifest: dict) -> str:
+    """The manifest's command as one line (stored as a list of words or as text)."""
+    command = manifest.get("command", [])
+    return command if isinstance(command, str) else " ".join(map(str, command))
+
+
+def run_facts(store: RunStore) -> list[str]:
+    """One line each: data, device and command of the run (from its manifest)."""
+    manifest = store.read_manifest() if store.exists() else {}
+    env = manifest.get("environment", {})
+    data = manifest.get("dataset", {})
+    return [
+        f"Data: {data.get('name', '?')}, {manifest.get('split', '?')} split, "
+        f"{manifest.get('n_images', '?')} images (fingerprint "
+        f"{str(manifest.get('dataset_fingerprint', ''))[:16]})",
+        f"Device: {env.get('device_name', '?')}; torch {env.get('versions', {}).get('torch')}, "
+        f"{env.get('torch_threads')} threads; commit {env.get('git_commit')}",
+        f"Command: {command_text(manifest)}",
+    ]
 
 
 def write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths) -> Path:
@@ -76,7 +102,7 @@ def write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths) -> Path
         f"`{str(manifest.get('dataset_fingerprint', ''))[:16]}`)",
         f"- Device: {env.get('device_name', '?')}; torch {env.get('versions', {}).get('torch')}, "
         f"{env.get('torch_threads')} threads; commit `{env.get('git_commit')}`",
-        f"- Command: `{' '.join(manifest.get('command', []))}`",
+        f"- Command: `{command_text(manifest)}`",
         "",
         "## Table 1: quality",
         "",

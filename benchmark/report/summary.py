@@ -13,8 +13,10 @@ from methods.core.registry import paper_values
 from methods.core.spec import spec_name
 
 from ..metrics import all_metrics
+from ..metrics.flicker import FRAME_CHANGE_COLUMNS, flicker
 from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
 from ..stats import bootstrap_mean_ci
+from .improvement import improvement_columns
 
 
 def summarize(store: RunStore) -> pd.DataFrame:
@@ -40,6 +42,12 @@ def summarize(store: RunStore) -> pd.DataFrame:
                 {f"{metric.name}_mean": mean, f"{metric.name}_ci_low": low},
                 **{f"{metric.name}_ci_high": high},
             )
+        for metric in scored:
+            if metric.kind == "no-reference" and metric.headline and not metric.relative:
+                row.update(improvement_columns(rows_frame, spec, metric))
+        if set(FRAME_CHANGE_COLUMNS) <= set(ok.columns):
+            changes = [ok[c].astype(float).to_numpy() for c in FRAME_CHANGE_COLUMNS]
+            row["flicker"] = flicker(*changes)
         paper = paper_values(str(row.get("method") or spec_name(spec)))
         row["paper_psnr"] = paper.psnr if paper else np.nan
         row["paper_ssim"] = paper.ssim if paper else np.nan

@@ -40,8 +40,25 @@ def table_metrics(summary: pd.DataFrame) -> list[Metric]:
     return [m for m in all_metrics() if f"{m.name}_mean" in summary.columns]
 
 
+def is_no_reference(summary: pd.DataFrame) -> bool:
+    """True when the summary holds only no-reference metrics (a run on unpaired data)."""
+    metrics = table_metrics(summary)
+    return bool(metrics) and all(m.kind == "no-reference" for m in metrics)
+
+
+def improved_cell(row: pd.Series, metric: Metric) -> str:
+    """'62.0 [48.2, 74.1]': % of images better than the input on `metric`, Wilson 95% CI."""
+    share = row.get(f"{metric.name}_improved")
+    if share is None or pd.isna(share):
+        return "–"
+    low, high = row[f"{metric.name}_improved_ci_low"], row[f"{metric.name}_improved_ci_high"]
+    return f"{share:.0f} [{low:.0f}, {high:.0f}]"
+
+
 def table1(summary: pd.DataFrame) -> pd.DataFrame:
     """Quality: each metric's mean (headline ones with 95% CI), n, and the paper's values."""
+    if is_no_reference(summary):
+        return table1_no_reference(summary)
     metrics = table_metrics(summary)
     rows = []
     for _, row in summary.iterrows():
@@ -73,6 +90,36 @@ def data_notes(report: dict[str, Any]) -> list[str]:
     if unpaired:
         notes.append(f"{len(unpaired)} file(s) without a partner were left out.")
     return notes
+
+
+FLICKER_HEADING = "Flicker ↓ (1 = adds none)"
+
+
+def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 without ground truth: metrics with direction and CI, % of frames improved."""
+    metrics = table_metrics(summary)
+    shares = [m for m in metrics if f"{m.name}_improved" in summary.columns]
+    has_flicker = "flicker" in summary.columns
+    rows = []
+    for _, row in summary.iterrows():
+        status = str(row.get("status", ""))
+        note = "" if status == "done" else f"{status}: {row.get('reason', '')}".strip(": ")
+        if row.get("spec") == "hazy-input":
+            note = note or "reference: the unprocessed input"
+        rows.append(
+            {
+                "Method": method_label(row),
+                **{f"{m.heading} {m.arrow}": metric_cell(row, m) for m in metrics},
+                **{
+                    f"Improves {m.label} (% of frames) [95% CI]": improved_cell(row, m)
+                    for m in shares
+                },
+                **({FLICKER_HEADING: _fmt(row.get("flicker"), 3)} if has_flicker else {}),
+                "n": int(row["n_images"]),
+                "Note": note,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def table2(summary: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +165,28 @@ def _div(value: Any, by: float) -> float:
         return float(value) / by
     except (TypeError, ValueError):
         return float("nan")
+
+
+def table1_notes(summary: pd.DataFrame) -> list[str]:
+    """Footnotes of Table 1 (paired: the paper's source; unpaired: how to read the columns)."""
+    if not is_no_reference(summary):
+        return [PAPER_NOTE, "PSNR/SSIM: mean over images with a 95% percentile bootstrap CI."]
+    return [
+        "No ground truth: no-reference metrics of each method's 8-bit output; ↑ higher is "
+        "better, ↓ lower is better; mean over frames with a 95% percentile bootstrap CI.",
+        "Improves: share of frames on which the output scores better than the unprocessed "
+        "input on that metric (paired per frame), with a Wilson 95% CI.",
+        "contrast_e, contrast_r, saturated compare each output with its own input (Hautiere et "
+        "al. 2008); the input row is their neutral point (e = 0, r = 1, 0% saturated).",
+        *(
+            [
+                "Flicker (video): mean absolute change between consecutive output frames over "
+                "that of the input frames; 1 = the method adds no flicker."
+            ]
+            if "flicker" in summary.columns
+            else []
+        ),
+    ]
 
 
 def table2_notes(summary: pd.DataFrame) -> list[str]:

@@ -28,6 +28,7 @@ class RunConfig:
     profile_sizes: Sequence[tuple[int, int]] = ()  # --profile-size HxW: deployment resolutions
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
+    metrics: Sequence[str] | None = None  # None: the data's default set (by paired or not)
     tf32: bool = False
     #: where `train` writes by default: weights there whose sidecar names a spec are used for it
     trained_weights_dir: Path = Path("weights")

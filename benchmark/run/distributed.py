@@ -14,8 +14,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..data import PairedDataset
+from ..data import PairedDataset, VideoDataset, is_paired
 from ..errors import DatasetError, UsageError, one_line
+from ..metrics import metric_names
+from ..metrics.scoring import choose_metrics
 from .config import RunConfig
 from .tasks import WorkContext, survey_worker
 
@@ -34,8 +36,14 @@ def check_scheduler(text: str) -> str:
     )
 
 
-def work_context(config: RunConfig) -> WorkContext:
-    """The run's options as workers need them (paths made absolute: workers have their own cwd)."""
+def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> WorkContext:
+    """The run's options as workers need them (paths made absolute: workers have their own cwd).
+
+    With the driver's `dataset`, the metric set it chose and whether frames are video travel too.
+    """
+    chosen = (
+        [] if dataset is None else choose_metrics(config.metrics, is_paired(dataset), dataset.name)
+    )
     data = config.data
     if data is not None and data.strip().lower() != "synthetic":
         data = str(Path(data).expanduser().resolve())
@@ -47,6 +55,8 @@ def work_context(config: RunConfig) -> WorkContext:
         max_consecutive_failures=config.max_consecutive_failures,
         trust_weights=config.trust_weights,
         tf32=config.tf32,
+        metrics=tuple(metric_names(chosen)),
+        video=dataset is not None and isinstance(dataset, VideoDataset),
     )
 
 
@@ -57,7 +67,7 @@ class DaskCluster:
         self, config: RunConfig, dataset: PairedDataset, log: Callable[[str], None]
     ) -> None:
         self.address = check_scheduler(config.scheduler or "")
-        self.context = work_context(config)
+        self.context = work_context(config, dataset)
         self.weights = [str(Path(p).expanduser().resolve()) for p in config.weights.values()]
         self.dataset = dataset
         self.log = log

@@ -22,10 +22,13 @@ from tqdm import tqdm
 import methods
 from methods import Method
 
-from ..data import LoadedSplit, load_split, open_dataset
+from .. import metrics
+from ..data import LoadedSplit, VideoDataset, is_paired, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import save_png, to_uint8
+from ..metrics.flicker import FRAME_CHANGE_COLUMNS, FrameChanges
+from ..metrics.scoring import choose_metrics
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lock import RunLock
@@ -33,7 +36,7 @@ from .manifest import run_identity, run_manifest
 from .plan import default_run_id, plan_methods
 from .profiling import profile_method
 from .rows import method_row
-from .samples import choose_samples, hazy_input_psnr
+from .samples import choose_samples, haze_level
 from .scoring import ImageScorer
 from .store import RunStore
 from .throughput import profile_at_size, sized_fields
@@ -77,6 +80,7 @@ class Runner:
         if not ids:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
+        self.metrics = choose_metrics(config.metrics, is_paired(self.dataset), self.dataset.name)
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
@@ -123,7 +127,7 @@ class Runner:
         self.data_report = build_data_report(self.dataset, split)
         for line in self.data_report.lines():
             self._log(line)
-        haze = hazy_input_psnr(split, self.device, self.config.batch_size)
+        haze = haze_level(split, self.device, self.config.batch_size)
         old_samples = (
             self.store.read_manifest().get("sample_images") if self.store.exists() else None
         )
@@ -138,7 +142,10 @@ class Runner:
                 self._log(f"{planned.method.spec}: already complete in this run")
             else:
                 pending.append(planned)
-        with self.store.per_image_writer() as rows, self.store.methods_writer(sized) as table:
+        with (
+            self.store.per_image_writer(self.row_metrics) as rows,
+            self.store.methods_writer(sized) as table,
+        ):
             if self.cluster is not None:
                 from .dispatch import DistributedScoring
 
@@ -180,7 +187,23 @@ class Runner:
 
     def identity(self) -> dict[str, Any]:
         """The manifest keys that make a run id resumable."""
-        return run_identity(self.dataset, self.config, [p.method for p in self.planned])
+        identity = run_identity(self.dataset, self.config, [p.method for p in self.planned])
+        return {**identity, "metrics": self.metric_names}
+
+    @property
+    def is_video(self) -> bool:
+        """True for video data: consecutive frames, so frame changes (flicker) are recorded."""
+        return isinstance(self.dataset, VideoDataset)
+
+    @property
+    def row_metrics(self) -> list[str]:
+        """per_image.csv's value columns: the metrics, and on video the frame changes."""
+        return self.metric_names + (list(FRAME_CHANGE_COLUMNS) if self.is_video else [])
+
+    @property
+    def metric_names(self) -> list[str]:
+        """The names of the metrics this run computes, in order (per_image.csv's columns)."""
+        return metrics.metric_names(self.metrics)
 
     def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
         """The run's manifest as it stands now (keeps the first `created` time)."""
@@ -189,6 +212,7 @@ class Runner:
         manifest = run_manifest(
             self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
         )
+        manifest.update(metrics=self.metric_names, paired=is_paired(self.dataset))
         if self.data_report is not None:
             manifest["data_report"] = self.data_report.to_dict()
         if self.cluster is not None:  # where a distributed run ran
@@ -210,7 +234,7 @@ class Runner:
             hazy, clear = split.tensors([index], torch.device("cpu"))
             for kind, image in (("hazy", hazy), ("clear", clear)):
                 path = self.store.sample_path(f"_{kind}", image_id)
-                if not path.exists():
+                if image is not None and not path.exists():
                     save_png(to_uint8(image[0]), path)
 
     def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
@@ -268,9 +292,11 @@ class Runner:
             file=sys.stderr,
         )
         limit = self.config.max_consecutive_failures
+        frames = FrameChanges() if self.is_video else None  # per method, in frame order
         scorer = ImageScorer(
             method, split, todo, self.device, self.config.batch_size, limit, samples
         )
+        scorer.use(self.metrics, frames)
         for scored in scorer.batches():
             for image_id, image in scored.samples.items():
                 save_png(image, self.store.sample_path(method.spec, image_id))

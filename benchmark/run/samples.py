@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..data import LoadedSplit
-from ..metrics import psnr
+from ..metrics import dark_channel, psnr
 
 N_SAMPLES = 5
 SAMPLE_QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)
@@ -24,6 +24,17 @@ def choose_samples(split: LoadedSplit, haze_psnr: np.ndarray) -> list[str]:
         free = [k for k in range(len(order)) if k not in used]
         used.add(min(free, key=lambda k: (abs(k - target), k)))
     return [split.ids[order[k]] for k in sorted(used)]
+
+
+def haze_level(split: LoadedSplit, device: torch.device, batch_size: int) -> np.ndarray:
+    """Per image, a key that is low for dense haze: PSNR to the clear image, else -dark channel."""
+    if split.paired:
+        return hazy_input_psnr(split, device, batch_size)
+    values = np.full(len(split.ids), np.nan)
+    for batch in split.batches(batch_size * 4):
+        hazy, _ = split.tensors(batch, device)
+        values[batch] = -dark_channel(hazy).cpu().numpy()
+    return values
 
 
 def hazy_input_psnr(split: LoadedSplit, device: torch.device, batch_size: int) -> np.ndarray:

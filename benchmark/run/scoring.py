@@ -16,11 +16,13 @@ import torch
 
 from methods import Method
 
-from .. import metrics
 from ..data import LoadedSplit
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, to_uint8
+from ..metrics import Metric, default_metrics
+from ..metrics.flicker import FrameChanges
+from ..metrics.scoring import score_batch
 
 
 @dataclass
@@ -54,6 +56,12 @@ class ImageScorer:
         self.sample_ids = set(sample_ids)
         self.status, self.reason = "done", ""
         self.errors = 0
+        self.metrics: list[Metric] = default_metrics()
+        self.frames: FrameChanges | None = None
+
+    def use(self, metric_set: Sequence[Metric], frames: FrameChanges | None = None) -> None:
+        """Score these metrics; on video, also track frame-to-frame changes (flicker)."""
+        self.metrics, self.frames = list(metric_set), frames
 
     def batches(self) -> Iterator[ScoredBatch]:
         """Load errors first, then every batch; stops early once the failure limit is hit."""
@@ -101,7 +109,7 @@ class ImageScorer:
             return out
 
     def evaluate(self, batch: list[int]) -> ScoredBatch:
-        """Enhance one batch, quantise to 8 bits, and compute every default metric per image."""
+        """Enhance one batch, quantise to 8 bits, and compute the run's metrics per image."""
         hazy, clear = self.split.tensors(batch, self.device)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
@@ -111,7 +119,10 @@ class ImageScorer:
             torch.cuda.synchronize(self.device)
         seconds = (time.perf_counter() - start) / len(batch)
         out = quantize_8bit(out)  # what is saved and seen: 8-bit
-        scores = {m.name: m.fn(out, clear).cpu().numpy() for m in metrics.default_metrics()}
+        scores = score_batch(self.metrics, out, hazy, clear)
+        if self.frames is not None:
+            groups = [self.split.groups[i] for i in batch]
+            scores.update(self.frames.update(batch, groups, out, hazy))
         result = ScoredBatch([])
         for k, index in enumerate(batch):
             image_id = self.split.ids[index]

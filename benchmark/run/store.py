@@ -20,18 +20,19 @@ from ..errors import RunConflictError, RunFolderError, one_line
 from ..files import atomic_write_json, atomic_write_text, safe_name
 from ..metrics import all_metrics, default_metrics, metric_names
 
-#: per_image.csv columns: the row's keys, every default metric (registry order), then outcome
-PER_IMAGE_FIELDS = (
-    "spec",
-    "method",
-    "image_id",
-    "group",
-    *metric_names(default_metrics()),
-    "seconds",
-    "status",
-    "error",
-    "device",
-)
+ROW_KEYS = ("spec", "method", "image_id", "group")
+OUTCOME_FIELDS = ("seconds", "status", "error", "device")
+#: metrics of a run whose manifest names none (runs before metric sets): the paired defaults
+LEGACY_METRICS = tuple(metric_names(default_metrics()))
+#: per_image.csv columns of a default paired run: the row's keys, its metrics, then outcome
+PER_IMAGE_FIELDS = (*ROW_KEYS, *LEGACY_METRICS, *OUTCOME_FIELDS)
+
+
+def per_image_fields(metrics: Iterable[str]) -> tuple[str, ...]:
+    """per_image.csv columns for a run that computes `metrics` (in that order)."""
+    return (*ROW_KEYS, *metrics, *OUTCOME_FIELDS)
+
+
 METHOD_FIELDS = (
     "spec",
     "method",
@@ -73,7 +74,7 @@ NUMERIC_FIELDS = frozenset(
 #: sample folders of the reference images (method names never start with '_')
 REFERENCE_SAMPLES = ("_hazy", "_clear")
 #: manifest keys that must agree for a run id to be resumed
-IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights")
+IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights", "metrics")
 
 
 def repair_torn_tail(path: Path) -> None:
@@ -158,9 +159,9 @@ class RunStore:
 
     def check_identity(self, manifest: Mapping[str, Any]) -> None:
         """Refuse to resume a run id that was started with other data or methods."""
-        old = self.read_manifest()
+        old = {"metrics": list(LEGACY_METRICS), **self.read_manifest()}
         for key in IDENTITY_KEYS:
-            if old.get(key) != manifest.get(key):
+            if key in manifest and old.get(key) != manifest.get(key):
                 raise RunConflictError(
                     f"run id {self.root.name!r} exists with a different {key.replace('_', ' ')} "
                     f"({_short(old.get(key))} vs now {_short(manifest.get(key))}): "
@@ -168,9 +169,19 @@ class RunStore:
                 )
 
     # --- rows ---------------------------------------------------------------------------
-    def per_image_writer(self) -> CsvAppender:
+    def metric_names(self) -> list[str]:
+        """The metrics this run computes (its manifest's list; the paired defaults before that)."""
+        if self.exists():
+            names = self.read_manifest().get("metrics")
+            if isinstance(names, list) and names:
+                return [str(n) for n in names]
+        return list(LEGACY_METRICS)
+
+    def per_image_writer(self, metrics: Iterable[str] | None = None) -> CsvAppender:
+        """Appender for per_image.csv with a column per metric (default: the run's metrics)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        return CsvAppender(self.per_image_path, PER_IMAGE_FIELDS)
+        names = self.metric_names() if metrics is None else list(metrics)
+        return CsvAppender(self.per_image_path, per_image_fields(names))
 
     def methods_writer(self, extra: Iterable[str] = ()) -> CsvAppender:
         """methods.csv, with `extra` columns (e.g. per --profile-size) after the fixed ones."""
@@ -184,7 +195,7 @@ class RunStore:
         repair_torn_tail(self.per_image_path)
         with open(self.per_image_path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            fields = reader.fieldnames or list(PER_IMAGE_FIELDS)
+            fields = reader.fieldnames or list(per_image_fields(self.metric_names()))
             rows = list(reader)
         kept = [row for row in rows if row.get("status") == "ok"]
         if len(kept) == len(rows):
@@ -198,7 +209,7 @@ class RunStore:
 
     def per_image(self) -> pd.DataFrame:
         """All per-image rows (first occurrence wins if a row was ever written twice)."""
-        frame = _read_csv(self.per_image_path, PER_IMAGE_FIELDS)
+        frame = _read_csv(self.per_image_path, per_image_fields(self.metric_names()))
         return frame.drop_duplicates(subset=["spec", "image_id"], keep="first").reset_index(
             drop=True
         )

@@ -23,6 +23,8 @@ from methods import Method
 from ..data import PairedDataset, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text, one_line
+from ..metrics import get_metric
+from ..metrics.flicker import FrameChanges
 from .profiling import profile_method
 from .scoring import ImageScorer
 
@@ -38,6 +40,8 @@ class WorkContext:
     max_consecutive_failures: int
     trust_weights: bool = False
     tf32: bool = False
+    metrics: tuple[str, ...] = ()  # the run's metric set (per_image.csv columns)
+    video: bool = False  # frames of a video: record frame changes (flicker) within each chunk
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,10 @@ def score_task(
         context.max_consecutive_failures,
         sample_ids,
     )
+    # a chunk starts its own frame-change tracking: its first frame has no predecessor here
+    if context.metrics:
+        frames = FrameChanges() if context.video else None
+        scorer.use([get_metric(n) for n in context.metrics], frames)
     result = ChunkResult([], device_name=scorer.device_label)
     for scored in scorer.batches():
         result.rows.extend(scored.rows)

@@ -42,11 +42,20 @@ def add_column(run: Path, name: str, values: np.ndarray) -> None:
 
 
 def test_defaults_come_from_the_registry() -> None:
-    assert checkable_names() == ["psnr", "ssim", "ciede2000", "latency"]
-    assert default_min_effects() == {"psnr": 0.05, "ssim": 0.002, "ciede2000": 0.1, "latency": 1.1}
+    no_reference = ["dark_channel", "piqe", "contrast_e", "contrast_r", "saturated"]
+    no_reference += ["colorfulness", "entropy"]
+    assert checkable_names() == ["psnr", "ssim", "ciede2000", *no_reference, "latency"]
+    effects = default_min_effects()
+    assert {k: effects[k] for k in ("psnr", "ssim", "ciede2000", "latency")} == {
+        "psnr": 0.05,
+        "ssim": 0.002,
+        "ciede2000": 0.1,
+        "latency": 1.1,
+    }
+    assert effects["dark_channel"] == 0.005 and effects["piqe"] == 0.5
     assert CheckOptions().metrics == ("psnr", "ssim", "latency")
     check = build_parser()._subparsers._group_actions[0].choices["check"].format_help()
-    assert "psnr=0.05,ssim=0.002,ciede2000=0.1,latency=1.10" in " ".join(check.split())
+    assert "psnr=0.05,ssim=0.002,ciede2000=0.1,dark_channel=0.005" in "".join(check.split())
 
 
 def test_a_newly_registered_metric_is_checked(

@@ -1,0 +1,51 @@
+"""Which metrics a run computes, and computing them on one batch of 8-bit outputs.
+
+Full-reference metrics compare the output with the ground truth; no-reference ones look at the
+output and, where they need it (contrast_e, contrast_r, saturated), the method's input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from torch import Tensor
+
+from ..errors import MetricError
+from .registry import Metric, default_metrics, get_metric
+
+
+def default_kind(paired: bool) -> str:
+    """The metric kind scored by default on paired or unpaired data."""
+    return "full-reference" if paired else "no-reference"
+
+
+def choose_metrics(names: Sequence[str] | None, paired: bool, data_name: str = "") -> list[Metric]:
+    """The metrics asked for (default: the data's kind); full-reference needs paired data."""
+    if not names:
+        return default_metrics(default_kind(paired))  # type: ignore[arg-type]
+    chosen = [get_metric(name.strip()) for name in dict.fromkeys(names) if name.strip()]
+    if not chosen:
+        raise MetricError("--metrics is empty: name at least one metric (see `benchmark list`)")
+    if not paired:
+        needs_truth = [m.name for m in chosen if m.kind == "full-reference"]
+        if needs_truth:
+            raise MetricError(
+                f"{', '.join(needs_truth)} need(s) ground truth, and {data_name or 'this data'} "
+                "has none: choose no-reference metrics, e.g. --metrics "
+                + ",".join(m.name for m in default_metrics("no-reference"))
+            )
+    return chosen
+
+
+def score_batch(
+    metrics: Sequence[Metric], output: Tensor, hazy: Tensor, clear: Tensor | None
+) -> dict[str, np.ndarray]:
+    """Each metric's value per image of the batch, as float64 numpy arrays on the CPU."""
+    scores: dict[str, np.ndarray] = {}
+    for metric in metrics:
+        second = hazy if metric.kind == "no-reference" else clear
+        if second is None:
+            raise MetricError(f"{metric.name} needs ground truth, which this data set lacks")
+        scores[metric.name] = metric.fn(output, second).double().cpu().numpy()
+    return scores
