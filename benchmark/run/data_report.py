@@ -74,5 +74,7 @@ def build_data_report(dataset: PairedDataset, split: LoadedSplit) -> DataReport:
         skipped={split.ids[i]: why for i, why in sorted(split.errors.items())},
         unpaired=[name for side in ("hazy", "clear") for name in unpaired.get(side, [])],
         # the data set's own note on files without a partner repeats `unpaired`: said once here
-        notes=[str(n) for n in info.get("notes") or [] if "partner" not in str(n)],
+        notes=[str(n) for n in info.get("notes") or [] if "partner" not in str(n)]
+        if info.get("kind") != "synthetic"  # the generator's description is in the manifest
+        else [],
     )
