@@ -20,8 +20,16 @@ from .base import Method
 from .errors import InitError, SpecError
 from .padding import pad_for_network
 from .params import Param
+from .recipe import TrainingRecipe
+from .releases import Release, trained_dir
 from .tiling import tiled_apply
-from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_weights_for
+from .weights import (
+    WeightsInfo,
+    load_weights_file,
+    read_checkpoint,
+    shipped_weights_for,
+    trained_weights_for,
+)
 
 
 @dataclass
@@ -61,6 +69,10 @@ class NeuralMethod(Method):
     named_inits: ClassVar[Mapping[str, str]] = {}
     #: why a first training step can get no gradient at all ("" when nothing specific is known)
     dead_start_hint: ClassVar[str] = ""
+    #: the authors' released checkpoints, the default first (catalogue, like timm's default_cfgs)
+    releases: ClassVar[tuple[Release, ...]] = ()
+    #: the authors' loss/optimiser/schedule for `train` (None: the LNet-GIE paper's protocol)
+    recipe: ClassVar[TrainingRecipe | None] = None
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
         super().__init__(device, **values)
@@ -153,12 +165,22 @@ class NeuralMethod(Method):
         self._loaded.info = info
 
     def load_shipped_weights(self) -> bool:
-        """Load the weights shipped with the package for exactly this spec, if there are any."""
+        """Load the weights shipped for exactly this spec, else the suite-trained ones in the
+        cache (`train all`), if there are any."""
         shipped = shipped_weights_for(self.spec)
-        if shipped is None:
-            return False
-        self.load_weights(shipped, source="shipped")
-        return True
+        if shipped is not None:
+            self.load_weights(shipped, source="shipped")
+            return True
+        trained = trained_weights_for(self.spec, trained_dir())
+        if trained is not None:
+            self.load_weights(trained, source="suite-trained")
+            return True
+        return False
+
+    @classmethod
+    def training_recipe(cls) -> TrainingRecipe | None:
+        """The authors' recipe that `train` uses for this method (None: the paper's protocol)."""
+        return cls.recipe
 
     # --- training hooks (called by a trainer on a freshly built module) -----------------
     def default_init(self) -> str:
