@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..errors import USER_ERRORS, one_line, os_error_line
-from . import ablation, check, convert_weights, data, list_methods, report, run, train
+from . import ablation, check, convert_weights, data, list_methods, report, run, train, weights
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     run.add_parser,
@@ -23,6 +23,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     check.add_parser,
     check.add_compare_parser,
     ablation.add_parser,
+    weights.add_parser,
 ]
 
 

@@ -14,6 +14,7 @@ from methods.core.spec import split_method_list
 
 from ..data import PairedDataset
 from ..errors import UsageError
+from ..weights import official_weights
 from .config import RunConfig
 
 
@@ -45,9 +46,12 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             continue
         seen.add(canonical)
         weights = config.weights.get(canonical, config.weights.get(canonical.name))
-        method = methods.get_method(
-            canonical, device=device, weights=weights, trust_weights=config.trust_weights
-        )
+        if weights is not None and is_official(weights):
+            method = official_method(canonical, weights, device, config.trust_weights)
+        else:
+            method = methods.get_method(
+                canonical, device=device, weights=weights, trust_weights=config.trust_weights
+            )
         planned.append(PlannedMethod(method, explicit or weights is not None))
     unknown = (
         set(config.weights) - {p.method.spec for p in planned} - {p.method.name for p in planned}
@@ -57,6 +61,21 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
         )
     return planned
+
+
+def is_official(weights: str) -> bool:
+    """True for `official` / `official:TAG` (the authors' release from the cache)."""
+    return weights == "official" or weights.startswith("official:")
+
+
+def official_method(spec: methods.Spec, weights: str, device: torch.device, trust: bool) -> Method:
+    """`spec` with its authors' release loaded (fetched into the cache when missing)."""
+    tag = weights.partition(":")[2]
+    path, release = official_weights(f"{spec.name}:{tag}" if tag else spec.name)
+    method = methods.get_method(spec, device=device, use_shipped=False)
+    assert isinstance(method, methods.NeuralMethod)
+    method.load_weights(path, trust=trust, source=f"official:{release.tag}")
+    return method
 
 
 def default_run_id(dataset: PairedDataset, split: str) -> str:

@@ -28,7 +28,7 @@ class PublishedScore:
 
     def text(self) -> str:
         """'SOTS indoor (500 pairs) 30.23 dB / 0.980'."""
-        ssim = f" / {self.ssim:g}" if self.ssim is not None else ""
+        ssim = f" / {self.ssim:.4f}" if self.ssim is not None else ""
         return f"{self.dataset} {self.psnr:.2f} dB{ssim}"
 
 
