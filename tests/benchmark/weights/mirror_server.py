@@ -20,7 +20,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.state.setdefault("ranges", []).append(self.headers.get("Range"))
         path = self.root / self.path.lstrip("/")
         if not path.is_file():

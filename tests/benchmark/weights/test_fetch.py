@@ -48,7 +48,7 @@ def test_corrupted_file_is_refused_and_nothing_kept(tmp_path, monkeypatch) -> No
     bad = bytes(RELEASE.size)  # the right size, the wrong bytes
     with serve(_mirror(tmp_path, bad), {}) as url:
         monkeypatch.setenv("DEHAZE_BENCH_MIRROR", url)
-        with pytest.raises(FetchError, match="sha256.*refused, nothing kept"):
+        with pytest.raises(FetchError, match=r"sha256.*refused, nothing kept"):
             fetch_release("gcanet", progress=False)
     folder = release_path("gcanet", RELEASE).parent
     assert not folder.exists() or not any(folder.iterdir())
