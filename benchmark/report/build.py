@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..run.store import RunStore
 from .figures import make_figures
+from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
 from .tables import PAPER_NOTE, table1, table2, table2_notes
@@ -26,6 +27,8 @@ def build_report(run_dir: str | Path, figures: bool = True) -> dict[str, Path]:
     summary.to_csv(paths["summary"], index=False)
     t1, t2 = table1(summary), table2(summary)
     notes1 = [PAPER_NOTE, "PSNR/SSIM: mean over images with a 95% percentile bootstrap CI."]
+    if has_official(summary.to_dict("records")):
+        notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary)
     for name, frame, caption, notes in (
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -174,6 +174,12 @@ class NeuralMethod(Method):
         trained = trained_weights_for(self.spec, trained_dir())
         if trained is not None:
             self.load_weights(trained, source="suite-trained")
+            fingerprint = str(
+                ((self.weights.sidecar or {}).get("dataset") or {}).get("fingerprint")
+            )
+            self._loaded.info = replace(
+                self._loaded.info, source=f"suite-trained:{fingerprint[:12]}"
+            )
             return True
         return False
 

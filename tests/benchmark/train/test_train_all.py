@@ -41,7 +41,8 @@ def test_train_all_resumes_and_run_finds_the_weights(capsys) -> None:
     assert list(second.trained) == ["griddehazenet"]
     assert first.trained["gcanet"].stat().st_mtime_ns == before
     (planned,) = plan_methods(RunConfig(methods=("gcanet",)), torch.device("cpu"))
-    assert planned.method.weights.source == "suite-trained"
+    fingerprint = planned.method.weights.sidecar["dataset"]["fingerprint"]
+    assert planned.method.weights.source == f"suite-trained:{fingerprint[:12]}"
     assert planned.method.weights.path == str(trained_dir() / "gcanet.pth")
 
 
