@@ -206,6 +206,6 @@ def _time_steps(args: argparse.Namespace, config: TrainConfig) -> int:
         f"{timing.spec}: {timing.seconds_per_step:.3f} s/step at batch {timing.batch}, "
         f"{timing.size}x{timing.size} (median of {args.time_steps}); "
         f"{timing.steps_per_epoch} steps/epoch x {timing.epochs} epochs = "
-        f"{timing.hours_total:.1f} h"
+        f"{timing.hours_total:.1f} h; CPU time {timing.cpu_seconds_per_step:.3f} s/step (all threads)"
     )
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ class StepTiming:
     batch: int
     size: int
     seconds_per_step: float
+    cpu_seconds_per_step: float  # process CPU time (all threads): what a busy machine inflates less
     steps_per_epoch: int
     epochs: int
 
@@ -46,11 +48,11 @@ def time_train_steps(
     generator = torch.Generator().manual_seed(0)
     hazy = torch.rand(batch, 3, size, size, generator=generator).to(method.device)
     clear = torch.rand(batch, 3, size, size, generator=generator).to(method.device)
-    times = []
+    times, cpu_times = [], []
     for _ in range(steps + 1):
         if method.device.type == "cuda":
             torch.cuda.synchronize(method.device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         loss = F.mse_loss(method.forward(hazy), clear)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -58,6 +60,8 @@ def time_train_steps(
         if method.device.type == "cuda":
             torch.cuda.synchronize(method.device)
         times.append(time.perf_counter() - start)
-    median = sorted(times[1:])[len(times[1:]) // 2]
+        cpu_times.append(time.process_time() - cpu_start)
+    median = statistics.median(times[1:])
     steps_per_epoch = -(-train_images // batch)
-    return StepTiming(method.spec, batch, size, median, steps_per_epoch, epochs)
+    cpu = statistics.median(cpu_times[1:])
+    return StepTiming(method.spec, batch, size, median, cpu, steps_per_epoch, epochs)
