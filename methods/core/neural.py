@@ -145,9 +145,10 @@ class NeuralMethod(Method):
         """Why the method cannot be scored, with what to do about it."""
         target = self.spec if ":" not in self.spec else f'"{self.spec}'
         quote = "" if ":" not in self.spec else '"'
+        official = " (or =official: python -m benchmark weights)" if self.releases else ""
         return (
-            f"no weights: pass --weights {target}=PATH{quote} or train it "
-            f"(python -m benchmark train {quote}{self.spec}{quote})"
+            f"no weights: pass --weights {target}=PATH{quote}{official} or train it "
+            f"(python -m benchmark train {quote}{self.spec}{quote}, or train all)"
         )
 
     # --- weights ------------------------------------------------------------------------
