@@ -39,6 +39,10 @@ class MetricError(ValueError):
     """An unknown metric name or metric set."""
 
 
+class FetchError(Exception):
+    """A release that cannot be downloaded, verified or filed in the cache."""
+
+
 #: what the command line turns into one line on stderr and exit status 2
 USER_ERRORS: tuple[type[BaseException], ...] = (
     MethodError,
@@ -49,6 +53,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     CheckError,
     TrainingError,
     MetricError,
+    FetchError,
 )
 
 

@@ -13,6 +13,7 @@ from torch import nn
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
 from .core.registry import register_method
+from .core.releases import Release
 
 
 class AODNet(nn.Module):
@@ -44,6 +45,19 @@ class AODNetMethod(NeuralMethod):
     citation = "Li et al., AOD-Net: All-in-One Dehazing Network, ICCV 2017"
     #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
     paper = PaperValues("AODNet", 28.0039, 0.7155, 1761, 11)
+    releases = (
+        Release(
+            tag="port",
+            file_name="dehazer.pth",
+            url="https://github.com/MayankSingal/PyTorch-Image-Dehazing/raw/master/snapshots/dehazer.pth",
+            direct=True,
+            training_set="the port's own synthetic NYU2 haze set (not the AOD-Net authors' release)",
+            terms="no licence stated in the port's repository",
+            size=8613,
+            sha256="79409b63bf019d6c7ca6903883a8635d5723c25406f74903751bd7459462a53b",
+            note="the widely used PyTorch port (MayankSingal, commit dc26717); no published scores",
+        ),
+    )
 
     #: NHWC convs: 0.75x eager time at 1080p and at 256x256 batch 8 (2 threads; the README)
     auto_backend = "channels_last"

@@ -20,7 +20,9 @@ from torch import nn
 
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import PublishedScore, Release
 from .ffanet import (
     DIM,
     ChannelAttention,
@@ -113,6 +115,45 @@ class C2PNetMethod(NeuralMethod):
     )
     #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
     paper = PaperValues("C2PNet", 28.119, 0.7207, 7169327, 40459)
+    releases = (
+        Release(
+            tag="its",
+            file_name="ITS.pkl",
+            url="https://drive.google.com/drive/folders/1XwKEUCK__JlvoSUrD3ccCbxp7iE27-70",
+            direct=False,
+            training_set="RESIDE ITS (with the authors' negative samples)",
+            terms="no licence stated in the authors' repository",
+            published=(
+                PublishedScore(
+                    "SOTS indoor (500 pairs)", 42.56, 0.9954, "C2PNet paper (CVPR 2023), Table 1"
+                ),
+            ),
+        ),
+        Release(
+            tag="ots",
+            file_name="OTS.pkl",
+            url="https://drive.google.com/drive/folders/1XwKEUCK__JlvoSUrD3ccCbxp7iE27-70",
+            direct=False,
+            training_set="RESIDE OTS (with the authors' negative samples)",
+            terms="no licence stated in the authors' repository",
+            published=(
+                PublishedScore(
+                    "SOTS outdoor (500 pairs)", 36.68, 0.9900, "C2PNet paper (CVPR 2023), Table 1"
+                ),
+            ),
+        ),
+    )
+    #: YuZheng9/C2PNet main.py and README (commit b09e79c): L1 pixel loss, Adam (0.9, 0.999),
+    #: lr 1e-4 with per-step cosine decay, gradient-norm clipping at 0.2 (--clip)
+    recipe = TrainingRecipe(
+        loss="l1",
+        lr=1e-4,
+        schedule="cosine",
+        clip_grad=0.2,
+        source="C2PNet main.py: nn.L1Loss, Adam lr 1e-4, cosine decay, clip_grad_norm_ 0.2",
+        omitted="the curricular contrastive regulariser (weight 0.2): it needs ImageNet VGG19 "
+        "weights and negatives from other dehazers' outputs, neither available offline",
+    )
 
     def build_module(self) -> nn.Module:
         return C2PNet(blocks=19)

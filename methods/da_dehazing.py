@@ -34,7 +34,9 @@ from torch import nn
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
 from .core.params import Param
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import Release
 
 BN_MODES = ("running", "image")
 #: smallest H, W the network takes: 16 * 6, as the dilation-5 branch reflect-pads H/16 by 5
@@ -212,6 +214,37 @@ class DADehazingMethod(NeuralMethod):
         38720,
         213355,
         "38,720 matches no sub-network of the release",
+    )
+    releases = (
+        Release(
+            tag="s",
+            file_name="30_netS_Dehazing.pth",
+            url="https://drive.google.com/file/d/1jQv_IVLHO98Nuj-wS0ebHE1GI1uqYokS/view",
+            direct=False,
+            training_set="synthetic RESIDE pairs + real hazy images (the authors' data set)",
+            terms="no licence stated in the authors' repository",
+            note="synthetic-domain net F_S; also on Baidu: https://pan.baidu.com/s/1AYswMVKk-rX0OkTS9pzNkg (code 8326)",
+        ),
+        Release(
+            tag="r",
+            file_name="30_netR_Dehazing.pth",
+            url="https://drive.google.com/file/d/1jQv_IVLHO98Nuj-wS0ebHE1GI1uqYokS/view",
+            direct=False,
+            training_set="synthetic RESIDE pairs + real hazy images (the authors' data set)",
+            terms="no licence stated in the authors' repository",
+            note="real-domain net F_R; also on Baidu: https://pan.baidu.com/s/1AYswMVKk-rX0OkTS9pzNkg (code 8326)",
+        ),
+    )
+    #: HUSTSYJ/DA_dahazing models/SDehazingnet_model.py: 10 x MSE on every output scale plus TV,
+    #: dark-channel and GAN terms on translated real images; Adam (0.9, 0.999), constant lr
+    #: (--niter_decay 0). The task lr's default (opt.lr_task) is not in the files read: 1e-4 here
+    recipe = TrainingRecipe(
+        loss="mse",
+        lr=1e-4,
+        source="DA_dahazing SDehazingnet_model.py: MSELoss (x10), Adam betas (0.9, 0.999), "
+        "constant lr (lr 1e-4 assumed)",
+        omitted="the multi-scale MSE terms, TV/dark-channel/GAN losses and CycleGAN translation: "
+        "they need unpaired real hazy images; the final output's MSE is kept",
     )
     size_multiple = 16
     min_size = MIN_SIZE

@@ -21,7 +21,9 @@ from torch import nn
 
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import PublishedScore, Release
 
 #: the official test script's torchvision Normalize constants (net/test.py)
 FFA_MEAN = (0.64, 0.6, 0.58)
@@ -150,6 +152,45 @@ class FFANetMethod(NeuralMethod):
     )
     #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
     paper = PaperValues("FFANet", 27.9982, 0.6933, 4455913, 4789)
+    releases = (
+        Release(
+            tag="its",
+            file_name="its_train_ffa_3_19.pk",
+            url="https://drive.google.com/drive/folders/19_lSUPrpLDZl9AyewhHBsHidZEpTMIV5",
+            direct=False,
+            training_set="RESIDE ITS",
+            terms="no licence stated in the authors' repository",
+            published=(
+                PublishedScore(
+                    "SOTS indoor (500 pairs)", 36.39, 0.9886, "FFA-Net README, 'Metrics update'"
+                ),
+            ),
+            note="also on Baidu: https://pan.baidu.com/s/1-pgSXN6-NXLzmTp21L_qIg (code 4gat)",
+        ),
+        Release(
+            tag="ots",
+            file_name="ots_train_ffa_3_19.pk",
+            url="https://drive.google.com/drive/folders/19_lSUPrpLDZl9AyewhHBsHidZEpTMIV5",
+            direct=False,
+            training_set="RESIDE OTS",
+            terms="no licence stated in the authors' repository",
+            published=(
+                PublishedScore(
+                    "SOTS outdoor (500 pairs)", 33.57, 0.9840, "FFA-Net README, 'Metrics update'"
+                ),
+            ),
+            note="also on Baidu: https://pan.baidu.com/s/1-pgSXN6-NXLzmTp21L_qIg (code 4gat)",
+        ),
+    )
+    #: zhilin007/FFA-Net net/main.py (commit 6651bcf): L1 loss, Adam (0.9, 0.999), lr 1e-4 with
+    #: cosine decay to 0 over all steps (`lr_schedule_cosdecay`); the README's commands leave the
+    #: optional perceptual loss off
+    recipe = TrainingRecipe(
+        loss="l1",
+        lr=1e-4,
+        schedule="cosine",
+        source="FFA-Net net/main.py: nn.L1Loss, Adam lr 1e-4, per-step cosine decay",
+    )
 
     def build_module(self) -> nn.Module:
         return FFA(blocks=19)

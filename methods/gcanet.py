@@ -19,7 +19,9 @@ from torch import nn
 
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import PublishedScore, Release
 
 
 class ShareSepConv(nn.Module):
@@ -143,6 +145,34 @@ class GCANetMethod(NeuralMethod):
     )
     #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
     paper = PaperValues("GCANet", 28.4199, 0.7929, 702818, 2758)
+    releases = (
+        Release(
+            tag="its",
+            file_name="wacv_gcanet_dehaze.pth",
+            url="https://github.com/cddlyf/GCANet/raw/master/models/wacv_gcanet_dehaze.pth",
+            direct=True,
+            training_set="RESIDE ITS",
+            terms="authors' README: 'You can use our codes for research purpose only.'",
+            size=2824156,
+            sha256="960c0967d848b569aeb253f5573509dc9fdbcbc683b204b5fe3e0876649f68fa",
+            published=(
+                PublishedScore(
+                    "SOTS indoor (500 pairs)", 30.23, 0.980, "GCANet paper (WACV 2019), Table 1"
+                ),
+            ),
+        ),
+    )
+    #: Chen et al. (WACV 2019), Sec. 4 implementation details: MSE on the residual, Adam,
+    #: lr 0.01 decayed by 0.1 every 40 of 100 epochs (the training code is a Google Drive file,
+    #: not read here; the paper's text is the source)
+    recipe = TrainingRecipe(
+        loss="mse",
+        lr=0.01,
+        schedule="step",
+        decay_every=0.4,
+        decay_gamma=0.1,
+        source="GCANet paper (WACV 2019), Sec. 4: Adam, lr 0.01, x0.1 every 40 of 100 epochs, MSE",
+    )
     #: the official script resizes to a multiple of 4 (the network itself needs a multiple of 2)
     size_multiple = 4
 

@@ -22,7 +22,9 @@ from torch import nn
 
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import PublishedScore, Release
 
 
 class MakeDense(nn.Module):
@@ -163,6 +165,46 @@ class GridDehazeNetMethod(NeuralMethod):
     )
     #: the LNet-GIE paper's Tables 1-2 row (measured on the paper's own data set)
     paper = PaperValues("GridDehazeNet", 28.259, 0.7467, 958051, 983)
+    releases = (
+        Release(
+            tag="indoor",
+            file_name="indoor_haze_best_3_6",
+            url="https://github.com/proteus1991/GridDehazeNet/raw/master/indoor_haze_best_3_6",
+            direct=True,
+            training_set="RESIDE ITS minus images sharing a ground truth with SOTS (trainlist.txt)",
+            terms="MIT (the authors' README badge)",
+            published=(
+                PublishedScore(
+                    "SOTS indoor (500 pairs)", 32.16, 0.9836, "GridDehazeNet README, test.py output"
+                ),
+            ),
+        ),
+        Release(
+            tag="outdoor",
+            file_name="outdoor_haze_best_3_6",
+            url="https://github.com/proteus1991/GridDehazeNet/raw/master/outdoor_haze_best_3_6",
+            direct=True,
+            training_set="RESIDE OTS minus images sharing a ground truth with SOTS (trainlist.txt)",
+            terms="MIT (the authors' README badge)",
+            published=(
+                PublishedScore(
+                    "SOTS outdoor (500 pairs)", 30.86, 0.9819, "GridDehazeNet paper (ICCV 2019)"
+                ),
+            ),
+        ),
+    )
+    #: proteus1991/GridDehazeNet train.py and utils.py: smooth L1 + 0.04 x VGG16 perceptual
+    #: loss, Adam lr 1e-3, halved every 20 of 100 epochs (indoor)
+    recipe = TrainingRecipe(
+        loss="smooth_l1",
+        lr=1e-3,
+        schedule="step",
+        decay_every=0.2,
+        decay_gamma=0.5,
+        source="GridDehazeNet train.py/utils.py: F.smooth_l1_loss, Adam lr 1e-3, x0.5 every 20 "
+        "of 100 epochs",
+        omitted="the 0.04 x VGG16 perceptual term: it needs ImageNet VGG16 weights (a download)",
+    )
 
     def build_module(self) -> nn.Module:
         return GridDehazeNet(depth_rate=16, height=3, width=6, num_dense_layer=4, growth_rate=16)

@@ -29,7 +29,9 @@ from torch import nn
 from .core.errors import WeightsError
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
+from .core.recipe import TrainingRecipe
 from .core.registry import register_method
+from .core.releases import PublishedScore, Release
 from .core.weights import check_state_dict, extract_state_dict, read_checkpoint
 
 #: class names defined in the authors' networks/MSBDN-DFF-v1-1.py and networks/base_networks.py
@@ -333,6 +335,30 @@ class MSBDNDFFMethod(NeuralMethod):
         36845053,
         122641,
         "counts reused fusion convs again per call; the module holds 31,353,061",
+    )
+    releases = (
+        Release(
+            tag="reside",
+            file_name="model.pkl",
+            url="https://drive.google.com/open?id=1da13IOlJ3FQfH6Duj_u1exmZzgXPaYXe",
+            direct=False,
+            training_set="RESIDE (the authors' HDF5 training set, RESIDE_HDF5_all)",
+            terms="no licence stated in the authors' repository",
+            published=(
+                PublishedScore("SOTS (500 pairs)", 33.79, 0.9840, "MSBDN-DFF paper (CVPR 2020)"),
+            ),
+            note="a pickled whole model: `weights add` needs --trust-weights",
+        ),
+    )
+    #: BookerDeWitt/MSBDN-DFF train.py (commit ab515e2): MSELoss, Adam lr 1e-4, x0.1 every 50
+    #: of 100 epochs (training_settings); --clip 0.25 is parsed but not applied in that script
+    recipe = TrainingRecipe(
+        loss="mse",
+        lr=1e-4,
+        schedule="step",
+        decay_every=0.5,
+        decay_gamma=0.1,
+        source="MSBDN-DFF train.py: MSELoss, Adam lr 1e-4, x0.1 every 50 of 100 epochs",
     )
     size_multiple = 16
     #: the bottleneck (1/16 scale) reflect-pads by 1, so it needs 2 pixels: at least 32 in

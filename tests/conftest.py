@@ -32,3 +32,12 @@ def shared_data() -> Path:
 
 
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.fixture(autouse=True)
+def private_weights_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
+    """Every test gets an empty weights cache and no mirror (never the user's ~/.cache)."""
+    cache = tmp_path_factory.mktemp("weights-cache")
+    monkeypatch.setenv("DEHAZE_BENCH_CACHE", str(cache))
+    monkeypatch.delenv("DEHAZE_BENCH_MIRROR", raising=False)
+    return cache

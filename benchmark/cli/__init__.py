@@ -11,7 +11,18 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..errors import USER_ERRORS, one_line, os_error_line
-from . import ablation, check, convert_weights, data, enhance, list_methods, report, run, train
+from . import (
+    ablation,
+    check,
+    convert_weights,
+    data,
+    enhance,
+    list_methods,
+    report,
+    run,
+    train,
+    weights,
+)
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     run.add_parser,
@@ -24,6 +35,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     check.add_compare_parser,
     ablation.add_parser,
     enhance.add_parser,
+    weights.add_parser,
 ]
 
 

@@ -8,32 +8,49 @@ from pathlib import Path
 
 import torch
 
+from methods import NeuralMethod, method_class, parse_spec
+
 from ..errors import TrainingError
 from ..train import TrainConfig, compare_init, train
+from ..train.config import recipe_overrides, replace_config
+from ..train.timing import time_train_steps
+from ..train.train_all import train_all
 from .common import add_threads_arg, config_from_args, data_options, device, positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `train` subcommand."""
     p = sub.add_parser("train", help="train a neural method (the paper's protocol by default)")
-    p.add_argument("spec", help="method spec, e.g. aodnet, lnet-gie, 'lnet-gie:rm=1.0'")
+    p.add_argument(
+        "spec",
+        help="method spec, e.g. aodnet, lnet-gie, 'lnet-gie:rm=1.0'; all = every method "
+        "without weights, into the cache (resumable)",
+    )
     p.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
     p.add_argument("--size", type=positive_int, default=None, help="synthetic frame size (256)")
     p.add_argument("--data-seed", type=int, default=None, help="synthetic generator seed (0)")
     p.add_argument("--epochs", type=int, default=30, help="epochs (the paper's protocol: 30)")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument(
+        "--lr", type=float, default=None, help="Adam lr (default: the method's recipe, else 0.01)"
+    )
+    p.add_argument(
+        "--loss",
+        choices=("mse", "l1", "smooth_l1"),
+        default=None,
+        help="training loss (default: the method's recipe, else mse)",
+    )
     p.add_argument("--batch-size", type=int, default=8, help="pairs per step (default 8)")
     p.add_argument(
         "--weight-decay",
         type=float,
-        default=0.0,
-        help="Adam L2 weight decay (authors' script: 1e-4)",
+        default=None,
+        help="Adam L2 weight decay (default: the method's recipe, else 0)",
     )
     p.add_argument(
         "--clip-grad",
         type=float,
-        default=0.0,
-        help="gradient-norm clipping, 0 = off (authors' script: 0.1)",
+        default=None,
+        help="gradient-norm clipping, 0 = off (default: the method's recipe, else 0)",
     )
     p.add_argument("--crop", type=int, default=0, help="random NxN training crops, 0 = off")
     p.add_argument(
@@ -83,20 +100,39 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="allow init checkpoints that need full unpickling (can run code!)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument(
+        "--time-steps",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train nothing: time N steps at --batch-size and --size, extrapolate the budget",
+    )
     add_threads_arg(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
 
+RECIPE_OPTIONS = ("lr", "loss", "weight_decay", "clip_grad")
+
+
 def train_config(args: argparse.Namespace) -> TrainConfig:
-    """A TrainConfig from parsed `train` arguments."""
-    return config_from_args(
+    """A TrainConfig from parsed `train` arguments, the method's recipe filling what is not given."""
+    recipe: dict = {}
+    if args.spec != "all":
+        cls = method_class(parse_spec(args.spec).name)
+        if issubclass(cls, NeuralMethod):
+            recipe = recipe_overrides(cls.training_recipe())
+    given = {k: getattr(args, k) for k in RECIPE_OPTIONS if getattr(args, k) is not None}
+    if given and recipe:
+        recipe["recipe_source"] += f" (overridden: {', '.join(sorted(given))})"
+    config = config_from_args(
         TrainConfig,
-        args,
+        argparse.Namespace(**{k: v for k, v in vars(args).items() if v is not None}),
         data_options=data_options(args),
         out=Path(args.out) if args.out else None,
         progress=not args.no_progress,
     )
+    return replace_config(config, **{**recipe, **given})
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -105,6 +141,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = train_config(args)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.time_steps is not None:
+        return _time_steps(args, config)
+    if args.spec == "all":
+        return _train_all(args, config)
     try:
         if args.compare_init:
             if args.init is not None:
@@ -127,5 +167,45 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(
         f"wrote {result.weights} ({record['epochs']} epochs, train loss "
         f"{record['final_loss']:.5f}{tail}); sidecar {result.sidecar}, curves {result.plot}"
+    )
+    return 0
+
+
+def _train_all(args: argparse.Namespace, config: TrainConfig) -> int:
+    """`train all`: one line per method; exit 1 when any failed."""
+    if args.out is not None or args.init is not None or args.compare_init:
+        raise TrainingError("train all chooses --out (the cache) and --init itself: drop them")
+    given = [f"--{k.replace('_', '-')}" for k in RECIPE_OPTIONS if getattr(args, k) is not None]
+    if given:
+        raise TrainingError(f"train all uses each method's own recipe: drop {', '.join(given)}")
+    try:
+        result = train_all(config)
+    except KeyboardInterrupt:
+        print("\ninterrupted: rerun the same command to resume", file=sys.stderr)
+        return 130
+    for name, why in result.skipped.items():
+        print(f"{name}: skipped ({why})")
+    for name, path in result.trained.items():
+        print(f"{name}: trained -> {path}")
+    for name, error in result.failed.items():
+        print(f"{name}: FAILED {error}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _time_steps(args: argparse.Namespace, config: TrainConfig) -> int:
+    """Print seconds per step and the extrapolated budget (no training, no data loaded)."""
+    timing = time_train_steps(
+        args.spec,
+        steps=args.time_steps,
+        batch=config.batch_size,
+        size=int(config.data_options.get("size", 256)),
+        epochs=config.epochs,
+        device=config.device,
+    )
+    print(
+        f"{timing.spec}: {timing.seconds_per_step:.3f} s/step at batch {timing.batch}, "
+        f"{timing.size}x{timing.size} (median of {args.time_steps}); "
+        f"{timing.steps_per_epoch} steps/epoch x {timing.epochs} epochs = "
+        f"{timing.hours_total:.1f} h; CPU time {timing.cpu_seconds_per_step:.3f} s/step (all threads)"
     )
     return 0

@@ -12,6 +12,7 @@ from ..run.store import RunStore
 from .deployment import deployment_notes, deployment_table, profile_sizes
 from .figures import make_figures, sample_columns
 from .html import write_report_html
+from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
 from .tables import data_notes, table1, table1_notes, table2, table2_notes
@@ -34,6 +35,8 @@ def build_report(
     notes1 = table1_notes(summary)
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
+    if has_official(summary.to_dict("records")):
+        notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary)
     for name, frame, caption, notes in (
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),

@@ -11,6 +11,7 @@ from methods.core.paper import PAPER_SOURCE
 from methods.core.spec import spec_options
 
 from ..metrics import Metric, all_metrics
+from .provenance import provenance_cell
 
 PAPER_NOTE = f"† {PAPER_SOURCE}: not the images scored here."
 
@@ -71,6 +72,7 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
                 "n": int(row["n_images"]),
                 "Paper PSNR†": _fmt(row["paper_psnr"], 4),
                 "Paper SSIM†": _fmt(row["paper_ssim"], 4),
+                "Weights": provenance_cell(row),
                 "Note": note,
             }
         )

@@ -16,6 +16,7 @@ from methods.core.weights import weights_index
 
 from ..data import PairedDataset
 from ..errors import UsageError
+from ..weights import official_weights
 from .config import RunConfig
 
 
@@ -50,10 +51,13 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
         weights = config.weights.get(
             canonical, config.weights.get(weights_key, config.weights.get(canonical.name))
         )
-        method = methods.get_method(
-            canonical, device=device, weights=weights, trust_weights=config.trust_weights
-        )
-        trained = weights_index(config.trained_weights_dir).get(weights_spec_of(canonical))
+        if weights is not None and is_official(weights):
+            method = official_method(canonical, weights, device, config.trust_weights)
+        else:
+            method = methods.get_method(
+                canonical, device=device, weights=weights, trust_weights=config.trust_weights
+            )
+        trained = weights_index(config.trained_weights_dir).get(weights_key)
         if isinstance(method, NeuralMethod) and not method.is_ready and trained is not None:
             method.load_weights(trained, source="trained")
         planned.append(PlannedMethod(method, explicit or weights is not None))
@@ -68,6 +72,21 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
         )
     return planned
+
+
+def is_official(weights: str) -> bool:
+    """True for `official` / `official:TAG` (the authors' release from the cache)."""
+    return weights == "official" or weights.startswith("official:")
+
+
+def official_method(spec: methods.Spec, weights: str, device: torch.device, trust: bool) -> Method:
+    """`spec` with its authors' release loaded (fetched into the cache when missing)."""
+    tag = weights.partition(":")[2]
+    path, release = official_weights(f"{spec.name}:{tag}" if tag else spec.name)
+    method = methods.get_method(spec, device=device, use_shipped=False)
+    assert isinstance(method, methods.NeuralMethod)
+    method.load_weights(path, trust=trust, source=f"official:{release.tag}")
+    return method
 
 
 def default_run_id(dataset: PairedDataset, split: str) -> str:

@@ -7,8 +7,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from methods.core.recipe import TrainingRecipe
+
 from ..errors import TrainingError
 from ..files import safe_name
+
+LOSS_NAMES = {"mse": "MSE", "l1": "L1", "smooth_l1": "SmoothL1"}
 
 
 @dataclass
@@ -34,6 +38,11 @@ class TrainConfig:
     overwrite: bool = False
     progress: bool = True
     stop_if_dead: bool = True  # fail fast when no gradient flows at the first step
+    loss: str = "mse"  # mse | l1 | smooth_l1 (a method's recipe may choose another)
+    schedule: str = "constant"  # constant | cosine | step
+    decay_every: float = 0.0  # step schedule: fraction of the epochs between decays
+    decay_gamma: float = 1.0  # step schedule: factor at each decay
+    recipe_source: str = ""  # where the method's recipe comes from ("" = the paper's protocol)
 
     def validate(self) -> None:
         """Raise TrainingError for values that cannot work."""
@@ -48,6 +57,10 @@ class TrainConfig:
             (self.val_every == 0 or self.val_every >= 2, "--val-every must be 0 (off) or >= 2"),
             (self.seed >= 0, "--seed must be >= 0"),
         ]
+        try:
+            self.recipe()
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from None
         for ok, message in checks:
             if not ok:
                 raise TrainingError(message)
@@ -56,12 +69,35 @@ class TrainConfig:
                 f"--out {self.out} is a folder: give a file name, e.g. {Path(self.out) / 'w.pth'}"
             )
 
+    def recipe(self) -> TrainingRecipe:
+        """Loss and learning-rate schedule as a recipe (what the loop computes with)."""
+        return TrainingRecipe(
+            loss=self.loss,
+            lr=self.lr,
+            schedule=self.schedule,
+            decay_every=self.decay_every,
+            decay_gamma=self.decay_gamma,
+            clip_grad=self.clip_grad,
+            weight_decay=self.weight_decay,
+            source=self.recipe_source,
+        )
+
     def hyperparameters(self) -> dict[str, Any]:
         """The optimisation settings, as recorded in the sidecar."""
+        extra: dict[str, Any] = {}
+        if self.schedule != "constant":
+            extra["lr_schedule"] = {
+                "kind": self.schedule,
+                "decay_every": self.decay_every,
+                "decay_gamma": self.decay_gamma,
+            }
+        if self.recipe_source:
+            extra["recipe_source"] = self.recipe_source
         return {
             "optimizer": "torch.optim.Adam (weight decay as L2 added to the gradient)",
             "betas": [0.9, 0.999],
-            "loss": "MSE(method.forward(hazy), clear)",
+            "loss": f"{LOSS_NAMES[self.loss]}(method.forward(hazy), clear)",
+            **extra,
             "epochs": self.epochs,
             "lr": self.lr,
             "batch_size": self.batch_size,
@@ -88,3 +124,19 @@ def default_out(spec: str) -> Path:
 def replace_config(config: TrainConfig, **changes: Any) -> TrainConfig:
     """A copy of `config` with some fields changed."""
     return TrainConfig(**{**asdict(config), **changes})
+
+
+def recipe_overrides(recipe: TrainingRecipe | None) -> dict[str, Any]:
+    """TrainConfig fields a method's recipe sets (empty: the paper's protocol)."""
+    if recipe is None:
+        return {}
+    return {
+        "loss": recipe.loss,
+        "lr": recipe.lr,
+        "schedule": recipe.schedule,
+        "decay_every": recipe.decay_every,
+        "decay_gamma": recipe.decay_gamma,
+        "clip_grad": recipe.clip_grad,
+        "weight_decay": recipe.weight_decay,
+        "recipe_source": recipe.source,
+    }

@@ -1,4 +1,4 @@
-"""One training epoch: shuffled batches, MSE step with Adam, and the first-step gradient check."""
+"""One training epoch: shuffled batches, the recipe's loss and lr with Adam, a first-step check."""
 
 from __future__ import annotations
 
@@ -69,9 +69,24 @@ def train_epoch(loop: Loop, epoch: int) -> tuple[float, float]:
     return total / seen, time.perf_counter() - start
 
 
+LOSS_FUNCTIONS = {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss}
+
+
+def set_learning_rate(loop: Loop, epoch: int, step: int) -> None:
+    """The recipe's learning rate for this global step (constant schedules change nothing)."""
+    config = loop.config
+    if config.schedule == "constant":
+        return
+    per_epoch = math.ceil(len(loop.data.train_ids) / config.batch_size)
+    lr = config.recipe().lr_at(step, per_epoch * config.epochs, epoch, config.epochs)
+    for group in loop.optimizer.param_groups:
+        group["lr"] = lr
+
+
 def train_step(loop: Loop, hazy: torch.Tensor, clear: torch.Tensor, epoch: int, step: int) -> float:
-    """Forward, MSE, backward, optional clipping, the before_step hook, Adam step."""
-    loss = F.mse_loss(loop.method.forward(hazy), clear)
+    """Forward, the recipe's loss, backward, optional clipping, the before_step hook, Adam step."""
+    set_learning_rate(loop, epoch, step)
+    loss = LOSS_FUNCTIONS[loop.config.loss](loop.method.forward(hazy), clear)
     if not torch.isfinite(loss):
         raise TrainingError(
             f"loss became {loss.item()} at epoch {epoch}: lower --lr or set --clip-grad"

@@ -39,5 +39,6 @@ def write_outputs(out: Path, method: NeuralMethod, record: dict[str, Any]) -> Tr
     figure = plot_path(out)
     title = f"{record['spec']} ({out.name})"
     baseline = record["dataset"].get("val_psnr_hazy_input")
-    plot_history(record["history"], record["initial"], figure, title, baseline)
+    train_loss = str(record["hyperparameters"]["loss"]).split("(")[0]
+    plot_history(record["history"], record["initial"], figure, title, baseline, train_loss)
     return TrainResult(out, side, figure, record)

@@ -22,8 +22,11 @@ def plot_history(
     path: Path,
     title: str,
     baseline: float | None = None,
+    train_loss: str = "MSE",
 ) -> None:
-    """Loss (train, validation) and validation PSNR per epoch; epoch 0 is the initial model."""
+    """Loss (train, validation) and validation PSNR per epoch; epoch 0 is the initial model.
+
+    Validation loss is always MSE; `train_loss` names the recipe's training loss."""
     epochs = list(range(1, len(history["train_loss"]) + 1))
     fig = Figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2)
@@ -36,7 +39,8 @@ def plot_history(
             label="validation",
         )
         right.plot([0, *epochs], [initial["val_psnr"], *history["val_psnr"]], marker="s")
-    left.set(xlabel="epoch", ylabel="MSE", yscale="log", title="loss")
+    ylabel = "MSE" if train_loss == "MSE" else f"{train_loss} (train), MSE (validation)"
+    left.set(xlabel="epoch", ylabel=ylabel, yscale="log", title="loss")
     left.legend()
     if baseline is not None:
         right.axhline(baseline, color="grey", linestyle="--", label="hazy input")

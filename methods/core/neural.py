@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -28,9 +28,17 @@ from .base import Method
 from .errors import InitError, SpecError
 from .padding import pad_for_network
 from .params import Param
+from .recipe import TrainingRecipe
+from .releases import Release, trained_dir
 from .spec import Spec
 from .tiling import tiled_apply
-from .weights import WeightsInfo, load_weights_file, read_checkpoint, shipped_weights_for
+from .weights import (
+    WeightsInfo,
+    load_weights_file,
+    read_checkpoint,
+    shipped_weights_for,
+    trained_weights_for,
+)
 
 
 @dataclass
@@ -80,6 +88,10 @@ class NeuralMethod(Method):
     named_inits: ClassVar[Mapping[str, str]] = {}
     #: why a first training step can get no gradient at all ("" when nothing specific is known)
     dead_start_hint: ClassVar[str] = ""
+    #: the authors' released checkpoints, the default first (catalogue, like timm's default_cfgs)
+    releases: ClassVar[tuple[Release, ...]] = ()
+    #: the authors' loss/optimiser/schedule for `train` (None: the LNet-GIE paper's protocol)
+    recipe: ClassVar[TrainingRecipe | None] = None
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
         super().__init__(device, **values)
@@ -190,10 +202,11 @@ class NeuralMethod(Method):
     def not_ready_reason(self) -> str:
         """Why the method cannot be scored, with what to do about it."""
         quote = '"' if self.spec.options else ""
+        official = " (or =official: python -m benchmark weights)" if self.releases else ""
         return (
-            f"no weights: pass --weights {quote}{self.spec}=PATH{quote}, or train it "
-            f"(python -m benchmark train {quote}{self.spec}{quote}; run then finds what train "
-            "wrote to weights/)"
+            f"no weights: pass --weights {quote}{self.spec}=PATH{quote}{official}, or train it "
+            f"(python -m benchmark train {quote}{self.spec}{quote}, or train all; run then finds "
+            "what train wrote to weights/ or the cache)"
         )
 
     # --- weights ------------------------------------------------------------------------
@@ -212,12 +225,28 @@ class NeuralMethod(Method):
         self._set_backend()  # new weights: rebuild the backend's module, check it again
 
     def load_shipped_weights(self) -> bool:
-        """Load the weights shipped with the package for exactly this spec, if there are any."""
+        """Load the weights shipped for exactly this spec, else the suite-trained ones in the
+        cache (`train all`), if there are any."""
         shipped = shipped_weights_for(self.weights_spec)
-        if shipped is None:
-            return False
-        self.load_weights(shipped, source="shipped")
-        return True
+        if shipped is not None:
+            self.load_weights(shipped, source="shipped")
+            return True
+        trained = trained_weights_for(self.weights_spec, trained_dir())
+        if trained is not None:
+            self.load_weights(trained, source="suite-trained")
+            fingerprint = str(
+                ((self.weights.sidecar or {}).get("dataset") or {}).get("fingerprint")
+            )
+            self._loaded.info = replace(
+                self._loaded.info, source=f"suite-trained:{fingerprint[:12]}"
+            )
+            return True
+        return False
+
+    @classmethod
+    def training_recipe(cls) -> TrainingRecipe | None:
+        """The authors' recipe that `train` uses for this method (None: the paper's protocol)."""
+        return cls.recipe
 
     # --- training hooks (called by a trainer on a freshly built module) -----------------
     def default_init(self) -> str:

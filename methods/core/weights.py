@@ -43,7 +43,7 @@ class WeightsInfo:
 
     path: str
     sha256: str
-    source: str  # "shipped" | "user"
+    source: str  # "shipped" | "suite-trained" | "official:TAG" | "user"
     sidecar: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -325,3 +325,15 @@ def _shipped_index() -> dict[str, Path]:
 def shipped_weights_for(spec: str) -> Path | None:
     """The weights file shipped in the package for exactly this canonical spec, if any."""
     return _shipped_index().get(spec)
+
+
+def trained_weights_for(spec: str, folder: Path) -> Path | None:
+    """Suite-trained weights for exactly this canonical spec in `folder` (sidecar says so)."""
+    if not folder.is_dir():
+        return None
+    for side in sorted(folder.glob("*.json")):
+        weights = side.with_suffix(".pth")
+        data = read_sidecar(weights)
+        if data and weights.is_file() and str(data.get("spec")) == spec:
+            return weights
+    return None
