@@ -13,7 +13,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `weights` subcommand and its `fetch` / `add` actions (none: list)."""
     p = sub.add_parser("weights", help="the authors' released weights: list, fetch, add")
     p.set_defaults(func=cmd_list)
-    actions = p.add_subparsers(dest="action", required=False, parser_class=type(p))
+    actions = p.add_subparsers(
+        dest="action",
+        required=False,
+        parser_class=type(p),
+        help="fetch: download a release; add: file a downloaded one (none: list the catalogue)",
+    )
     fetch = actions.add_parser("fetch", help="download NAME[:TAG] into the cache, verified")
     fetch.add_argument("release", help="e.g. gcanet or gcanet:its")
     fetch.add_argument(

@@ -46,7 +46,12 @@ VIDEO_OPTIONS = ("stride", "max_frames")
 
 
 #: the command-line flag of each data-set option, for messages
-OPTION_FLAGS = {"size": "--size", "seed": "--data-seed"}
+OPTION_FLAGS = {
+    "size": "--size",
+    "seed": "--data-seed",
+    "stride": "--stride",
+    "max_frames": "--max-frames",
+}
 
 
 def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDataset:
@@ -59,7 +64,8 @@ def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDa
         flags = ", ".join(OPTION_FLAGS.get(name, name) for name in bad) or "?"
         where = f"the folder {args[0]}" if args else f"the {cls.__name__} data set"
         raise DatasetError(
-            f"{flags} work only with the built-in synthetic data set, not with {where}: drop it"
+            f"{flags} do not apply to {where} (--size/--data-seed are for the built-in synthetic "
+            "set, --stride/--max-frames for videos): drop them"
         ) from None
     return cls(*args, **options)
 

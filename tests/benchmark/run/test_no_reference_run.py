@@ -51,6 +51,7 @@ def test_unpaired_folder_run_scores_the_no_reference_set(tmp_path: Path) -> None
         "seconds",
         "status",
         "error",
+        "device",
     ]
     assert len(rows) == 12 and set(rows["status"]) == {"ok"}
     hazy = rows[rows["spec"] == "hazy-input"].set_index("image_id")
