@@ -79,7 +79,8 @@ def baseline(session: nox.Session) -> None:
     run = ["run", "--methods", "all", "--run-id", "baseline", "--out", str(tmp)]
     session.run(*BENCH, *run, *session.posargs)
     shutil.rmtree(BASELINE, ignore_errors=True)
-    shutil.copytree(run_dir, BASELINE)
+    # report.html inlines every sample image (5 MB): regenerate it with `benchmark report`
+    shutil.copytree(run_dir, BASELINE, ignore=shutil.ignore_patterns("report.html", ".lock"))
     session.log(f"wrote {BASELINE}/ (manifest, rows, tables, samples, figures): commit it")
 
 

@@ -103,17 +103,6 @@ class ImageFolderDataset(UnpairedDataset):
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
-    def load_many(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(N,H,W,3) uint8 inputs and None; DatasetError if one fails or sizes differ."""
-        id_list = list(ids)
-        images = []
-        for _image_id, image in self.iter_inputs(id_list):
-            if isinstance(image, DatasetError):
-                raise image
-            images.append(image)
-        hazy, _ = stack_pairs([(image, image) for image in images], id_list)
-        return hazy, None  # type: ignore[return-value]
-
     def iter_inputs(self, ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray | DatasetError]]:
         for image_id in ids:
             path = self._files.get(image_id)
@@ -210,17 +199,6 @@ class VideoDataset(UnpairedDataset):
     def frame_of(self, image_id: str) -> tuple[Path, int]:
         """(video file, frame index) of a frame id."""
         return self._frames[image_id]
-
-    def load_many(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(N,H,W,3) uint8 inputs and None; DatasetError if one fails or sizes differ."""
-        id_list = list(ids)
-        images = []
-        for _image_id, image in self.iter_inputs(id_list):
-            if isinstance(image, DatasetError):
-                raise image
-            images.append(image)
-        hazy, _ = stack_pairs([(image, image) for image in images], id_list)
-        return hazy, None  # type: ignore[return-value]
 
     def iter_inputs(self, ids: Sequence[str]) -> Iterator[tuple[str, np.ndarray | DatasetError]]:
         """Decode each video once, in order, yielding the wanted frames (wrong sizes are errors)."""
