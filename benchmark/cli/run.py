@@ -27,6 +27,13 @@ from .common import (
 )
 
 
+def command_line() -> list[str]:
+    """The command as a user would retype it: `python -m benchmark ...`, not this file's path."""
+    if sys.argv and Path(sys.argv[0]).name == "__main__.py":
+        return ["python", "-m", "benchmark", *sys.argv[1:]]
+    return list(sys.argv)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured methods, write the report, print the summary; 1 if incomplete."""
     if args.threads:
@@ -40,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
         metrics=[n for names in args.metrics or [] for n in names] or None,
-        command=list(sys.argv),  # not args.command, which is the verb ("run")
+        command=command_line(),  # not args.command, which is the verb ("run")
     )
     runner = Runner(config)
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
