@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +48,22 @@ def temp_path(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary sibling, then rename it over `path` (never half a file)."""
+@contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """A temporary sibling to write; it replaces `path` if the block succeeds, else is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # a full disk or a failed rename leaves nothing behind
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary sibling, then rename it over `path` (never half a file)."""
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

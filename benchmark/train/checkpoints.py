@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import torch
 from methods import NeuralMethod
 
 from ..errors import TrainingError
-from ..files import temp_path
+from ..files import atomic_target
 from .config import TrainConfig
 from .data import TrainData
 from .loop import Loop
@@ -41,13 +40,8 @@ def save_torch(obj: Any, path: Path) -> None:
     Not via a bytes buffer: torch names the archive inside a file after the file, so saving
     to a buffer would change the bytes (and sha256) of every weights file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
-    try:
+    with atomic_target(path) as tmp:
         torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a full disk or a failed rename leaves nothing behind
 
 
 def cpu_state(method: NeuralMethod) -> dict[str, torch.Tensor]:

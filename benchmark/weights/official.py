@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from methods.core.releases import Release, find_release, release_path
 from methods.core.weights import sha256_file
 
 from ..errors import FetchError
-from ..files import temp_path
+from ..files import atomic_target
 from .fetch import MIRROR_ENV, download, source_url
 
 
@@ -84,13 +83,8 @@ def add_release(text: str, file: str | Path, trust: bool = False) -> tuple[Path,
             f"{release.sha256[:16]}...: not the released file; nothing filed"
         )
     dest = release_path(name, release)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(dest)
-    try:
+    with atomic_target(dest) as tmp:
         shutil.copyfile(file, tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     return dest, digest
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .filters import solve_symmetric3
+
 DTYPE = np.float32
 
 
@@ -71,15 +73,6 @@ def guided_filter_color_plane(
     gg = box(green * green) - mg * mg + eps
     gb = box(green * blue) - mg * mb
     bb = box(blue * blue) - mb * mb + eps
-    inv_rr = gg * bb - gb * gb
-    inv_rg = gb * rb - rg * bb
-    inv_rb = rg * gb - gg * rb
-    inv_gg = rr * bb - rb * rb
-    inv_gb = rb * rg - rr * gb
-    inv_bb = rr * gg - rg * rg
-    inv_det = 1.0 / (rr * inv_rr + rg * inv_rg + rb * inv_rb)
-    a_r = (c_r * inv_rr + c_g * inv_rg + c_b * inv_rb) * inv_det
-    a_g = (c_r * inv_rg + c_g * inv_gg + c_b * inv_gb) * inv_det
-    a_b = (c_r * inv_rb + c_g * inv_gb + c_b * inv_bb) * inv_det
+    a_r, a_g, a_b = solve_symmetric3((c_r, c_g, c_b), (rr, rg, rb, gg, gb, bb))
     b = mean_p - a_r * mr - a_g * mg - a_b * mb
     return box(a_r) * red + box(a_g) * green + box(a_b) * blue + box(b)

@@ -6,8 +6,12 @@ guided filters (He, Sun, Tang 2013) are built on them; min filters are two separ
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import torch
 import torch.nn.functional as F
+
+T = TypeVar("T")  # a torch tensor or a numpy array
 
 
 def _window_bounds(n: int, r: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,7 +87,20 @@ def guided_filter_color(guide: torch.Tensor, src: torch.Tensor, r: int, eps: flo
     gg = box_mean(g_ * g_, r) - mg * mg + eps
     gb = box_mean(g_ * b_, r) - mg * mb
     bb = box_mean(b_ * b_, r) - mb * mb + eps
-    # inverse of the symmetric matrix [[rr, rg, rb], [rg, gg, gb], [rb, gb, bb]]
+    cov = (cov_ip[:, 0:1], cov_ip[:, 1:2], cov_ip[:, 2:3])
+    a_r, a_g, a_b = solve_symmetric3(cov, (rr, rg, rb, gg, gb, bb))
+    b = mean_p - a_r * mr - a_g * mg - a_b * mb
+    q = box_mean(a_r, r) * r_ + box_mean(a_g, r) * g_ + box_mean(a_b, r) * b_ + box_mean(b, r)
+    return q.to(out_dtype)
+
+
+def solve_symmetric3(c: tuple[T, T, T], m: tuple[T, T, T, T, T, T]) -> tuple[T, T, T]:
+    """Per pixel, a in [[rr, rg, rb], [rg, gg, gb], [rb, gb, bb]] a = c, by adjugate/determinant.
+
+    Plain arithmetic, so torch tensors and numpy arrays alike (the torch and OpenCV paths).
+    """
+    c_r, c_g, c_b = c
+    rr, rg, rb, gg, gb, bb = m
     inv_rr = gg * bb - gb * gb
     inv_rg = gb * rb - rg * bb
     inv_rb = rg * gb - gg * rb
@@ -91,13 +108,11 @@ def guided_filter_color(guide: torch.Tensor, src: torch.Tensor, r: int, eps: flo
     inv_gb = rb * rg - rr * gb
     inv_bb = rr * gg - rg * rg
     det = rr * inv_rr + rg * inv_rg + rb * inv_rb
-    c_r, c_g, c_b = cov_ip[:, 0:1], cov_ip[:, 1:2], cov_ip[:, 2:3]
-    a_r = (c_r * inv_rr + c_g * inv_rg + c_b * inv_rb) / det
-    a_g = (c_r * inv_rg + c_g * inv_gg + c_b * inv_gb) / det
-    a_b = (c_r * inv_rb + c_g * inv_gb + c_b * inv_bb) / det
-    b = mean_p - a_r * mr - a_g * mg - a_b * mb
-    q = box_mean(a_r, r) * r_ + box_mean(a_g, r) * g_ + box_mean(a_b, r) * b_ + box_mean(b, r)
-    return q.to(out_dtype)
+    return (
+        (c_r * inv_rr + c_g * inv_rg + c_b * inv_rb) / det,
+        (c_r * inv_rg + c_g * inv_gg + c_b * inv_gb) / det,
+        (c_r * inv_rb + c_g * inv_gb + c_b * inv_bb) / det,
+    )
 
 
 def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
