@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -266,13 +267,52 @@ def ssim(pred: Tensor, target: Tensor, data_range: float = 1.0) -> Tensor:
     return acc.sum(dim=0).mean(dim=1) / (ho * wo)
 
 
-def _rgb_to_lab(rgb: Tensor, xyz_over_white: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """CIELAB (L, a, b) of float64 sRGB pixels (B, 3, P), following skimage.color.rgb2lab."""
-    linear = torch.where(rgb > 0.04045, rgb.add(0.055).div_(1.055).pow_(2.4), rgb.div(12.92))
-    xyz = torch.matmul(xyz_over_white, linear)
-    f = torch.where(
-        xyz > 0.008856, xyz.clamp(min=0.008856).pow_(1.0 / 3.0), xyz.mul(7.787).add_(16.0 / 116.0)
+def _srgb_to_linear(rgb: Tensor) -> Tensor:
+    """Linear float64 RGB of sRGB values, as skimage.color.rgb2lab's first step."""
+    if rgb.dtype == torch.float32:
+        # 8-bit values (k / 255, what every run scores) go through a 256-entry table of the same
+        # formula: 1.3 ms instead of 8.4 ms per 16 x 3 x 16384 values on 2 CPU threads.
+        level = rgb.mul(255.0).round_().clamp_(0.0, 255.0)
+        if torch.equal(level.div(255.0), rgb):
+            return torch.take(_srgb_table(rgb.device), level.to(torch.int64))
+    x = rgb.to(torch.float64)
+    return torch.where(x > 0.04045, _power(x.add(0.055).div_(1.055), 2.4), x.div(12.92))
+
+
+def _srgb_table(device: torch.device) -> Tensor:
+    """The linear float64 value of each float32 8-bit level k / 255, k = 0..255."""
+    levels = (torch.arange(256, dtype=torch.float32) / 255.0).to(torch.float64)
+    table = torch.where(
+        levels > 0.04045, _power(levels.add(0.055).div_(1.055), 2.4), levels.div(12.92)
     )
+    return table.to(device)
+
+
+def _power(x: Tensor, exponent: float) -> Tensor:
+    """x ** exponent in float64; numpy's on CPU (2.5x faster than torch's pow there)."""
+    if x.device.type == "cpu":
+        with np.errstate(invalid="ignore"):  # negative bases: NaN in the branch not taken
+            return torch.from_numpy(np.power(x.numpy(), exponent))
+    return x.pow(exponent)
+
+
+def _cube_root(x: Tensor) -> Tensor:
+    """Real cube root in float64; numpy's cbrt on CPU (as skimage; 4x faster than torch's pow)."""
+    if x.device.type == "cpu":
+        return torch.from_numpy(np.cbrt(x.numpy()))
+    return x.clamp(min=0.0).pow(1.0 / 3.0)
+
+
+def _seventh_power(x: Tensor) -> Tensor:
+    """x ** 7 by three products (torch's float64 pow is 7x slower on CPU)."""
+    square = x * x
+    return square.mul(square).mul_(square).mul_(x)
+
+
+def _rgb_to_lab(rgb: Tensor, xyz_over_white: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """CIELAB (L, a, b), float64, of sRGB pixels (B, 3, P), following skimage.color.rgb2lab."""
+    xyz = torch.matmul(xyz_over_white, _srgb_to_linear(rgb).contiguous())
+    f = torch.where(xyz > 0.008856, _cube_root(xyz), xyz.mul(7.787).add_(16.0 / 116.0))
     fx, fy, fz = f.unbind(1)
     return fy.mul(116.0).sub_(16.0), (fx - fy).mul_(500.0), (fy - fz).mul_(200.0)
 
@@ -280,16 +320,13 @@ def _rgb_to_lab(rgb: Tensor, xyz_over_white: Tensor) -> tuple[Tensor, Tensor, Te
 def _ciede2000_pixels(pred: Tensor, target: Tensor, xyz_over_white: Tensor) -> Tensor:
     """Per-pixel CIEDE2000 between target (reference) and pred, (N, 3, P) -> (N, P), float64."""
     n = pred.shape[0]
-    rgb = torch.empty((2 * n, *pred.shape[1:]), dtype=torch.float64, device=pred.device)
-    rgb[:n].copy_(target)
-    rgb[n:].copy_(pred)
-    lum, a, b = _rgb_to_lab(rgb, xyz_over_white)
+    lum, a, b = _rgb_to_lab(torch.cat((target, pred)), xyz_over_white)
 
     # Chroma-dependent stretch of a (the "prime" coordinates), then polar (C, h in [0, 2 pi)).
     chroma = torch.hypot(a, b)
     c_mean = chroma[:n] + chroma[n:]
     c_mean.mul_(0.5)
-    c7 = c_mean.pow(7)
+    c7 = _seventh_power(c_mean)
     stretch = c7.div(c7 + 25.0**7).sqrt_().mul_(-0.5).add_(1.5)  # 1 + G
     a_prime = a.view(2, n, -1).mul(stretch).view(2 * n, -1)
     c_prime = torch.hypot(a_prime, b)
@@ -331,7 +368,7 @@ def _ciede2000_pixels(pred: Tensor, target: Tensor, xyz_over_white: Tensor) -> T
     h_term.div_(t.mul_(c_bar).mul_(0.015).add_(1.0))
 
     # Hue-rotation term.
-    c7 = c_bar.pow(7)
+    c7 = _seventh_power(c_bar)
     r_c = c7.div(c7 + 25.0**7).sqrt_().mul_(2.0)
     angle = h_bar.rad2deg().sub_(275.0).div_(25.0)
     angle = angle.mul_(angle).neg_().exp_().mul_(math.radians(30.0))

@@ -37,7 +37,7 @@ def build_report(
     notes1 += data_notes(manifest.get("data_report") or {})
     if has_official(summary.to_dict("records")):
         notes1.append(OFFICIAL_NOTE)
-    notes2 = table2_notes(summary)
+    notes2 = table2_notes(summary, manifest.get("environment", {}))
     for name, frame, caption, notes in (
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),
         ("table2", t2, "Size and cost (cf. the paper's Table 2)", notes2),

@@ -11,7 +11,7 @@ import re
 import pandas as pd
 
 from ..run.store import RunStore
-from .tables import _div, _fmt, _int
+from .tables import _backend_text, _div, _fmt, _int
 
 SIZED = re.compile(r"^throughput_ips_(\d+x\d+)$")
 
@@ -33,7 +33,7 @@ def deployment_table(methods: pd.DataFrame, size: str) -> pd.DataFrame:
         rows.append(
             {
                 "Method": str(row.get("spec")),
-                "Backend": _text(row.get("backend")) or "–",
+                "Backend": _backend_text(row.get("backend"), row.get("backend_path")),
                 "Latency median (ms)": _fmt(row.get(f"latency_median_ms_{size}"), 2),
                 "Latency p90 (ms)": _fmt(row.get(f"latency_p90_ms_{size}"), 2),
                 "Throughput (img/s)": _fmt(row.get(f"throughput_ips_{size}"), 2),

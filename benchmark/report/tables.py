@@ -125,25 +125,41 @@ def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def table2(summary: pd.DataFrame) -> pd.DataFrame:
-    """Cost: parameters, weight size, MACs, latency with device, peak memory; paper beside."""
+    """Cost: parameters, weight size, MACs, latency, peak memory, backend; the paper beside.
+
+    The device is named once, in the caption (table2_notes); a Device column appears only when
+    rows were measured on different devices (e.g. merged runs).
+    """
+    devices = {str(d) for d in summary.get("device_name", pd.Series(dtype=str)).dropna()}
     rows = []
     for _, row in summary.iterrows():
         size = f"{_int(row.get('eval_height'))}x{_int(row.get('eval_width'))}"
-        rows.append(
-            {
-                "Method": method_label(row),
-                "Params": _int(row.get("params")),
-                "Weights (KB)": _fmt(_div(row.get("file_size_bytes"), 1024), 1),
-                f"GMACs @{size}": _fmt(_div(row.get("macs"), 1e9), 4),
-                "Latency median (ms)": _fmt(row.get("latency_median_ms"), 2),
-                "Latency p90 (ms)": _fmt(row.get("latency_p90_ms"), 2),
-                "Peak memory (MB)": _fmt(_div(row.get("peak_memory_bytes"), 2**20), 1),
-                "Device": str(row.get("device_name", "")),
-                "Paper params†": _int(row.get("paper_params")),
-                "Paper memory (KB)†": _int(row.get("paper_memory_kb")),
-            }
-        )
+        backend, path = row.get("backend"), row.get("backend_path")
+        cells = {
+            "Method": method_label(row),
+            "Backend": _backend_text(backend, path),
+            "Params": _int(row.get("params")),
+            "Weights (KB)": _fmt(_div(row.get("file_size_bytes"), 1024), 1),
+            f"GMACs @{size}": _fmt(_div(row.get("macs"), 1e9), 4),
+            "Latency median (ms)": _fmt(row.get("latency_median_ms"), 2),
+            "Latency p90 (ms)": _fmt(row.get("latency_p90_ms"), 2),
+            "Peak memory (MB)": _fmt(_div(row.get("peak_memory_bytes"), 2**20), 1),
+            "Paper params†": _int(row.get("paper_params")),
+            "Paper memory (KB)†": _int(row.get("paper_memory_kb")),
+        }
+        if len(devices) > 1:
+            cells["Device"] = str(row.get("device_name", ""))
+        rows.append(cells)
     return pd.DataFrame(rows)
+
+
+def _backend_text(backend: Any, path: Any) -> str:
+    """'auto (fused)' when a backend resolved to another path, the name alone otherwise."""
+    if not isinstance(backend, str) or not backend:
+        return "–"
+    if isinstance(path, str) and path and path != backend:
+        return f"{backend} ({path})"
+    return backend
 
 
 def _fmt(value: Any, digits: int) -> str:
@@ -191,15 +207,26 @@ def table1_notes(summary: pd.DataFrame) -> list[str]:
     ]
 
 
-def table2_notes(summary: pd.DataFrame) -> list[str]:
-    """Footnotes: the paper's source, per-method remarks, how MACs and memory were measured."""
-    notes = [PAPER_NOTE]
+def table2_notes(summary: pd.DataFrame, environment: dict[str, Any] | None = None) -> list[str]:
+    """The caption (device, threads, protocol), the paper's source and per-method remarks."""
+    env = environment or {}
+    devices = sorted({str(d) for d in summary.get("device_name", pd.Series(dtype=str)).dropna()})
+    device = "; ".join(devices) or str(env.get("device_name", "?"))
+    threads = env.get("torch_threads")
+    notes = [
+        f"Measured on {device}"
+        + (f", {threads} torch threads" if threads else "")
+        + (f", torch {env['versions']['torch']}" if env.get("versions", {}).get("torch") else "")
+        + ". Latency: batch 1 at the scored resolution after warm-up (CUDA-synchronised on a "
+        "GPU), median/p90 over repeats. Backend: the spec's backend and, in brackets, the path it ran "
+        "(fused: LNet-GIE's OpenCV kernel on a CPU; '–': a classical method).",
+        PAPER_NOTE,
+    ]
     for _, row in summary.iterrows():
         if row.get("paper_note"):
             notes.append(f"{method_label(row)}: paper value note — {row['paper_note']}.")
     notes.append(
         "MACs from torch.utils.flop_counter (conv/matmul only; '–' for classical methods). "
-        "Latency: batch 1 after warm-up, median/p90 over repeats. Peak memory: CUDA allocator "
-        "peak on GPU, peak live tensor storage on CPU."
+        "Peak memory: CUDA allocator peak on GPU, peak live tensor storage on CPU."
     )
     return notes

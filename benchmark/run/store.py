@@ -55,6 +55,7 @@ METHOD_FIELDS = (
     "weights_source",
     "weights_sha256",
     "backend",
+    "backend_path",
     "precision",
     "compile_seconds",
     "max_abs_diff_vs_eager",
@@ -63,7 +64,7 @@ METHOD_FIELDS = (
 TEXT_FIELDS = frozenset(
     {"spec", "method", "image_id", "group", "status", "error", "display_name", "kind", "reason"}
     | {"latency_repeats_ms", "device", "device_name", "weights_source", "weights_sha256"}
-    | {"backend", "precision"}
+    | {"backend", "backend_path", "precision"}
 )
 #: columns that must hold numbers (or nothing)
 NUMERIC_FIELDS = frozenset(

@@ -47,6 +47,7 @@ class BackendState:
     """What a backend did: its precision, compile seconds and first-batch difference to eager."""
 
     name: str
+    path: str = ""  # what actually ran: fused, eager, channels_last, ... (auto resolves to one)
     precision: str = "float32"
     compile_seconds: float | None = None
     max_abs_diff_vs_eager: float | None = None
@@ -56,6 +57,7 @@ class BackendState:
         """The facts a manifest or methods.csv records."""
         return {
             "backend": self.name,
+            "backend_path": self.path or self.name,
             "precision": self.precision,
             "compile_seconds": self.compile_seconds,
             "max_abs_diff_vs_eager": self.max_abs_diff_vs_eager,

@@ -98,12 +98,8 @@ def lnet_gie_cpu(
         ks = _second_layer(hidden, w2, b2)
         if rm < 1.0 and size != (height, width):
             ks = [_bilinear_upscale(k, (height, width)) for k in ks]
-        for c in range(3):
-            k = ks[c if len(ks) == 3 else 0]
-            target = out[index, c].numpy()
-            # K*x - K + 1 = K*(x - 1) + 1
-            cv2.subtract(planes[c], 1.0, dst=target)
-            cv2.multiply(target, k, dst=target)
-            cv2.add(target, 1.0, dst=target)
-            np.clip(target, 0.0, 1.0, out=target)  # the ReLU, and enhance's clamp to [0, 1]
+        k = torch.from_numpy(ks[0])[None] if len(ks) == 1 else torch.from_numpy(np.stack(ks))
+        # K (1 or 3 planes, broadcast over RGB): K*x - K + 1 as (1 - K) + K*x in one multi-threaded torch pass, then the ReLU and
+        # enhance's clamp to [0, 1]: 2.5 ms at 1080p where four OpenCV passes per channel took 6
+        torch.addcmul(torch.rsub(k, 1.0), k, x[index], out=out[index]).clamp_(0.0, 1.0)
     return out

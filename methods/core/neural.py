@@ -128,8 +128,8 @@ class NeuralMethod(Method):
 
     def _set_backend(self) -> None:
         name = self.values["backend"]
-        self._backend = BackendState(name)
         resolved = self.auto_backend if name == "auto" else name
+        self._backend = BackendState(name, path=resolved)
         self._run_module = wrap_module(self._backend, self._module, self.device, resolved)
         self._backend_is_eager = resolved == "eager"
 
@@ -152,6 +152,8 @@ class NeuralMethod(Method):
         out = None
         if self._backend.name == "auto" and self.device.type == "cpu":
             out = self.fused_cpu_forward(x)
+            if out is not None:
+                self._backend.path = "fused"
         if out is None:
             if self._backend_is_eager:
                 return self.forward(x)

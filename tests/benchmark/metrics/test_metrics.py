@@ -141,6 +141,26 @@ def test_fixed_pattern_reference_values() -> None:
     assert ciede2000(pred, target).item() == pytest.approx(4.690047498426344, abs=1e-9)
 
 
+def test_ciede2000_8bit_table_equals_the_formula_and_skimage() -> None:
+    # 8-bit float32 inputs (what runs score) take the 256-entry sRGB table; float64 copies of the
+    # same values, and off-grid or out-of-range values, take the formula: all three must agree.
+    g = torch.Generator().manual_seed(21)
+    target = torch.randint(0, 256, (2, 3, 23, 29), generator=g).float() / 255
+    pred = torch.randint(0, 256, (2, 3, 23, 29), generator=g).float() / 255
+    table = ciede2000(pred, target)
+    formula = ciede2000(pred.double(), target.double())
+    torch.testing.assert_close(table, formula, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(table.numpy(), _reference("ciede2000", pred, target), atol=1e-9)
+    off_grid = pred.clone()
+    off_grid[0, 0, 0, 0] += 1e-4  # one off-grid value: the whole batch takes the formula
+    np.testing.assert_allclose(
+        ciede2000(off_grid, target).numpy(), _reference("ciede2000", off_grid, target), atol=1e-9
+    )
+    beyond = pred.clone()
+    beyond[1, 2, 3, 4] = -1 / 255  # on the 8-bit grid but outside [0, 1]: no table lookup
+    assert torch.isfinite(ciede2000(beyond, target)).all()
+
+
 def test_data_range_matches_skimage() -> None:
     pred, target = _noisy_pair((2, 3, 20, 25), 8, noise=0.1)
     pred, target = pred * 255, target * 255
