@@ -1,6 +1,7 @@
 """Enhance a stream of frames (a video, a folder of images, one image) one frame at a time.
 
-Nothing holds more than one decoded frame: frames are read lazily, enhanced and written at once.
+Frames are read lazily: decoding runs a few frames ahead and encoding a few behind, on helper
+threads (benchmark/run/background.py), so at most a handful of frames are ever held.
 The frame rate reported is end to end (decode, enhance, encode); the method's own share is
 timed apart, so a slow codec is not blamed on the method.
 """
@@ -24,6 +25,7 @@ from ..data.pairing import IMAGE_EXTS
 from ..data.video import VideoWriter, is_video, iter_frames, probe_video
 from ..errors import DatasetError
 from ..images import save_png, unit_to_uint8
+from .background import BackgroundCalls, prefetched
 
 
 @dataclass
@@ -155,8 +157,12 @@ def stream(
         dynamic_ncols=True,
     )
     start = time.perf_counter()
+    # decode ahead and encode behind on helper threads (bounded queues of a few frames)
+    writer: BackgroundCalls[tuple[str, np.ndarray, np.ndarray]] = BackgroundCalls(
+        lambda item: sink.write(*item)
+    )
     try:
-        for label, rgb in source.frames:
+        for label, rgb in prefetched(source.frames):
             if isinstance(rgb, str):  # a file of a folder that does not decode
                 stats.failed.append(label)
                 if on_error is not None:
@@ -171,12 +177,16 @@ def stream(
                 if on_error is not None:
                     on_error(f"{label}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
                 continue
-            sink.write(label, rgb, enhanced)
+            writer.submit((label, rgb, enhanced))
             stats.frames += 1
             bar.update(1)
             bar.set_postfix_str(f"method {stats.frames / max(stats.method_s, 1e-9):.1f} fps")
+        writer.close()
     finally:
-        stats.wall_s = time.perf_counter() - start
-        sink.close()
-        bar.close()
+        try:
+            writer.close()  # idempotent after success; after an error, waits for the writes
+        finally:
+            stats.wall_s = time.perf_counter() - start
+            sink.close()
+            bar.close()
     return stats
