@@ -44,7 +44,7 @@ def cmd_fit_niqe(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `metrics` subcommand and its `fit-niqe` action."""
     p = sub.add_parser("metrics", help="fit parameterised metrics (NIQE's pristine model)")
-    actions = p.add_subparsers(dest="action", required=True, parser_class=type(p))
+    actions = p.add_subparsers(dest="action", required=True, parser_class=type(p), help="fit-niqe")
     fit = actions.add_parser(
         "fit-niqe", help="fit NIQE's pristine model (mu, cov) on a folder of clean images"
     )
