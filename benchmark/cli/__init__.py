@@ -18,6 +18,7 @@ from . import (
     data,
     enhance,
     list_methods,
+    metrics,
     report,
     run,
     train,
@@ -36,6 +37,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     ablation.add_parser,
     enhance.add_parser,
     weights.add_parser,
+    metrics.add_parser,
 ]
 
 

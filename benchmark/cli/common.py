@@ -89,6 +89,17 @@ def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
     return out
 
 
+def parse_metric_params(items: Sequence[str] | None) -> dict[str, str]:
+    """`--metric-params NAME=PATH ...` as {metric name: path} (e.g. niqe=niqe.npz)."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, eq, path = item.partition("=")
+        if not eq or not name.strip() or not path.strip():
+            raise UsageError(f"--metric-params takes NAME=PATH (e.g. niqe=niqe.npz), got {item!r}")
+        out[name.strip()] = path.strip()
+    return out
+
+
 def data_options(args: argparse.Namespace) -> dict[str, object]:
     """The synthetic data set's options that were given (size, seed)."""
     if getattr(args, "legacy_seed", None) is not None:

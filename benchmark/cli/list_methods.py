@@ -1,4 +1,4 @@
-"""`benchmark list`: every registered method with its kind, size, weights and spec parameters."""
+"""`benchmark list`: every registered method (kind, size, weights, spec parameters) and metric."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import methods
 from methods import Method
 from methods.core.params import format_value
 from methods.core.weights import shipped_weights_for
+
+from ..metrics import all_metrics
 
 
 def weights_text(method: Method) -> str:
@@ -37,10 +39,18 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{name:<16}{method.kind:<11}{method.num_params:>12,}  {weights_text(method)}")
         if method.all_params():
             print(f"{'':<16}spec: {parameters_text(method)}")
+    print(f"\n{'metric':<16}{'kind':<16}better  status")
+    for metric in all_metrics():
+        better = "higher" if metric.higher_is_better else "lower"
+        data = "paired data" if metric.kind == "full-reference" else "data without ground truth"
+        status = f"default on {data}" if metric.default else "on request (--metrics)"
+        if not metric.available:
+            status = f"unavailable: {metric.needs}"
+        print(f"{metric.name:<16}{metric.kind:<16}{better:<8}{status}")
     return 0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `list` subcommand."""
-    p = sub.add_parser("list", help="methods, kinds, parameters, weights available")
+    p = sub.add_parser("list", help="methods (kinds, parameters, weights) and metrics available")
     p.set_defaults(func=cmd_list)

@@ -19,6 +19,7 @@ from .common import (
     data_options,
     device,
     metric_list,
+    parse_metric_params,
     parse_weights,
     positive_float,
     positive_int,
@@ -47,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         data_options=data_options(args),
         latency_budget_s=args.latency_budget,
         metrics=[n for names in args.metrics or [] for n in names] or None,
+        metric_params=parse_metric_params(args.metric_params),
         command=command_line(),  # not args.command, which is the verb ("run")
     )
     runner = Runner(config)
@@ -105,6 +107,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAMES",
         help="metrics to compute, e.g. psnr,ssim,piqe (default: full-reference on paired "
         "data, the no-reference set on data without ground truth)",
+    )
+    p.add_argument(
+        "--metric-params",
+        nargs="+",
+        action="extend",
+        metavar="NAME=PATH",
+        help="a parameterised metric's file, e.g. niqe=niqe.npz from `metrics fit-niqe` "
+        "(repeatable; adds the metric to the default set)",
     )
     add_threads_arg(p)
     p.add_argument(

@@ -2,6 +2,7 @@
 
 from ..errors import MetricError
 from .full_reference import ciede2000, psnr, ssim
+from .niqe import NEEDS_MODEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
 from .piqe import piqe
 from .registry import (
@@ -40,6 +41,22 @@ DARK_CHANNEL = register_metric(
 PIQE = register_metric(
     Metric(
         "piqe", "PIQE", piqe, False, digits=2, kind="no-reference", min_effect=0.5, headline=True
+    )
+)
+# parameterised: unavailable until --metric-params niqe=MODEL binds a model fitted by fit-niqe
+NIQE = register_metric(
+    Metric(
+        "niqe",
+        "NIQE",
+        niqe,
+        False,
+        digits=3,
+        kind="no-reference",
+        min_effect=0.1,
+        default=False,
+        headline=True,
+        loader=bind_niqe,
+        needs=NEEDS_MODEL,
     )
 )
 CONTRAST_E = register_metric(

@@ -6,6 +6,7 @@ and compare them from here, so a new metric is one `register_metric` call.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,20 @@ class Metric:
     default: bool = True  # computed when no metric set is chosen
     headline: bool = False  # shown with its CI in Table 1, the console summary and the bar plot
     relative: bool = False  # no-reference metric of the output *relative to its input* (e, r)
+    #: a parameterised metric (NIQE's fitted model): builds `fn` from a file; None once bound
+    loader: Callable[[str], Callable[[Tensor, Tensor], Tensor]] | None = None
+    needs: str = ""  # why it is unavailable until bound, with what to do
+
+    @property
+    def available(self) -> bool:
+        """False for a parameterised metric whose parameters were not given."""
+        return self.loader is None
+
+    def bind(self, path: str) -> Metric:
+        """This metric with its parameters loaded from `path` (the result pickles to workers)."""
+        if self.loader is None:
+            raise MetricError(f"--metric-params {self.name}=...: {self.name} takes no parameters")
+        return dataclasses.replace(self, fn=self.loader(path), loader=None, needs="")
 
     @property
     def arrow(self) -> str:

@@ -6,12 +6,15 @@ output and, where they need it (contrast_e, contrast_r, saturated), the method's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from torch import Tensor
 
 from ..errors import MetricError
+from ..files import sha256_file
 from .registry import Metric, default_metrics, get_metric
 
 
@@ -20,13 +23,37 @@ def default_kind(paired: bool) -> str:
     return "full-reference" if paired else "no-reference"
 
 
-def choose_metrics(names: Sequence[str] | None, paired: bool, data_name: str = "") -> list[Metric]:
-    """The metrics asked for (default: the data's kind); full-reference needs paired data."""
+def choose_metrics(
+    names: Sequence[str] | None,
+    paired: bool,
+    data_name: str = "",
+    params: Mapping[str, str] | None = None,
+) -> list[Metric]:
+    """The metrics asked for (default: the data's kind), parameterised ones bound to `params`.
+
+    A metric given parameters (`--metric-params niqe=MODEL`) joins the default set; named in
+    --metrics without them it is one clear MetricError, as are parameters for a metric not run.
+    """
+    params = dict(params or {})
+    for name in params:
+        if get_metric(name).loader is None:
+            raise MetricError(f"--metric-params {name}=...: {name} takes no parameters")
     if not names:
-        return default_metrics(default_kind(paired))  # type: ignore[arg-type]
-    chosen = [get_metric(name.strip()) for name in dict.fromkeys(names) if name.strip()]
+        chosen = default_metrics(default_kind(paired))  # type: ignore[arg-type]
+        chosen += [get_metric(name) for name in params if get_metric(name) not in chosen]
+    else:
+        chosen = [get_metric(name.strip()) for name in dict.fromkeys(names) if name.strip()]
     if not chosen:
         raise MetricError("--metrics is empty: name at least one metric (see `benchmark list`)")
+    unused = sorted(set(params) - {m.name for m in chosen})
+    if unused:
+        raise MetricError(
+            f"--metric-params given for {', '.join(unused)}, which --metrics does not include"
+        )
+    for metric in chosen:
+        if metric.loader is not None and metric.name not in params:
+            raise MetricError(f"{metric.name} {metric.needs}")
+    chosen = [m.bind(params[m.name]) if m.name in params else m for m in chosen]
     if not paired:
         needs_truth = [m.name for m in chosen if m.kind == "full-reference"]
         if needs_truth:
@@ -36,6 +63,14 @@ def choose_metrics(names: Sequence[str] | None, paired: bool, data_name: str = "
                 + ",".join(m.name for m in default_metrics("no-reference"))
             )
     return chosen
+
+
+def metric_params_record(params: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Each parameter file's absolute path and sha256, for the run's manifest."""
+    return {
+        name: {"path": str(Path(path).expanduser().resolve()), "sha256": sha256_file(Path(path))}
+        for name, path in sorted(params.items())
+    }
 
 
 def score_batch(

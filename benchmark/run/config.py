@@ -29,6 +29,8 @@ class RunConfig:
     progress: bool = True
     data_options: dict[str, Any] = field(default_factory=dict)
     metrics: Sequence[str] | None = None  # None: the data's default set (by paired or not)
+    #: --metric-params NAME=PATH: a parameterised metric's file (NIQE's fitted model)
+    metric_params: dict[str, str] = field(default_factory=dict)
     tf32: bool = False
     #: where `train` writes by default: weights there whose sidecar names a spec are used for it
     trained_weights_dir: Path = Path("weights")

@@ -42,7 +42,9 @@ def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> Wor
     With the driver's `dataset`, the metric set it chose and whether frames are video travel too.
     """
     chosen = (
-        [] if dataset is None else choose_metrics(config.metrics, is_paired(dataset), dataset.name)
+        []
+        if dataset is None
+        else choose_metrics(config.metrics, is_paired(dataset), dataset.name, config.metric_params)
     )
     data = config.data
     if data is not None and data.strip().lower() != "synthetic":
@@ -56,6 +58,7 @@ def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> Wor
         trust_weights=config.trust_weights,
         tf32=config.tf32,
         metrics=tuple(metric_names(chosen)),
+        bound_metrics=tuple(m for m in chosen if m.name in config.metric_params),
         video=dataset is not None and isinstance(dataset, VideoDataset),
     )
 

@@ -28,7 +28,7 @@ from ..environment import device_name
 from ..errors import failure_text
 from ..images import save_png, to_uint8
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS, FrameChanges
-from ..metrics.scoring import choose_metrics
+from ..metrics.scoring import choose_metrics, metric_params_record
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lock import RunLock
@@ -80,7 +80,10 @@ class Runner:
         if not ids:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
-        self.metrics = choose_metrics(config.metrics, is_paired(self.dataset), self.dataset.name)
+        self.metrics = choose_metrics(
+            config.metrics, is_paired(self.dataset), self.dataset.name, config.metric_params
+        )
+        self.metric_params = metric_params_record(config.metric_params)  # path and sha256
         self.planned = plan_methods(config, self.device)
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
@@ -188,7 +191,10 @@ class Runner:
     def identity(self) -> dict[str, Any]:
         """The manifest keys that make a run id resumable."""
         identity = run_identity(self.dataset, self.config, [p.method for p in self.planned])
-        return {**identity, "metrics": self.metric_names}
+        identity["metrics"] = self.metric_names
+        if self.metric_params:  # scores of another NIQE model must not mix into this run
+            identity["metric_models"] = {k: v["sha256"] for k, v in self.metric_params.items()}
+        return identity
 
     @property
     def is_video(self) -> bool:
@@ -213,6 +219,13 @@ class Runner:
             self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
         )
         manifest.update(metrics=self.metric_names, paired=is_paired(self.dataset))
+        if self.metric_params:
+            manifest["metric_params"] = self.metric_params
+            manifest["metric_models"] = self.identity()["metric_models"]
+        unavailable = {m.name: m.needs for m in metrics.all_metrics() if not m.available}
+        manifest["metrics_unavailable"] = {
+            k: v for k, v in unavailable.items() if k not in self.metric_names
+        }
         if self.data_report is not None:
             manifest["data_report"] = self.data_report.to_dict()
         if self.cluster is not None:  # where a distributed run ran

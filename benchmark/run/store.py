@@ -75,7 +75,15 @@ NUMERIC_FIELDS = frozenset(
 #: sample folders of the reference images (method names never start with '_')
 REFERENCE_SAMPLES = ("_hazy", "_clear")
 #: manifest keys that must agree for a run id to be resumed
-IDENTITY_KEYS = ("dataset_fingerprint", "split", "limit", "specs", "weights", "metrics")
+IDENTITY_KEYS = (
+    "dataset_fingerprint",
+    "split",
+    "limit",
+    "specs",
+    "weights",
+    "metrics",
+    "metric_models",
+)
 
 
 def repair_torn_tail(path: Path) -> None:

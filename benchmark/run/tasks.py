@@ -23,7 +23,7 @@ from methods import Method
 from ..data import PairedDataset, load_split, open_dataset
 from ..environment import device_name
 from ..errors import failure_text, one_line
-from ..metrics import get_metric
+from ..metrics import Metric, get_metric
 from ..metrics.flicker import FrameChanges
 from .profiling import profile_method
 from .scoring import ImageScorer
@@ -41,6 +41,8 @@ class WorkContext:
     trust_weights: bool = False
     tf32: bool = False
     metrics: tuple[str, ...] = ()  # the run's metric set (per_image.csv columns)
+    #: parameterised metrics bound on the driver: their loaded models travel with the context
+    bound_metrics: tuple[Metric, ...] = ()
     video: bool = False  # frames of a video: record frame changes (flicker) within each chunk
 
 
@@ -175,7 +177,8 @@ def score_task(
     # a chunk starts its own frame-change tracking: its first frame has no predecessor here
     if context.metrics:
         frames = FrameChanges() if context.video else None
-        scorer.use([get_metric(n) for n in context.metrics], frames)
+        bound = {m.name: m for m in context.bound_metrics}
+        scorer.use([bound.get(n) or get_metric(n) for n in context.metrics], frames)
     result = ChunkResult([], device_name=scorer.device_label)
     for scored in scorer.batches():
         result.rows.extend(scored.rows)
