@@ -22,7 +22,8 @@ def _num(value: object, fmt: str) -> str:
 def format_summary(summary: pd.DataFrame) -> str:
     """Per spec: the headline metrics, n, params, latency and status, one line each."""
     shown = [m for m in all_metrics() if m.headline and f"{m.name}_mean" in summary.columns]
-    heads = "".join(f"{m.label:>8}" for m in shown)
+    widths = [max(8, len(m.label) + 2) for m in shown]  # long labels keep a gap between columns
+    heads = "".join(f"{m.label:>{w}}" for m, w in zip(shown, widths, strict=True))
     header = f"{'method':<28}{heads}{'n':>6}{'params':>12}{'ms/img':>9}  status"
     lines = [header, "-" * len(header)]
     for _, row in summary.iterrows():
@@ -31,7 +32,10 @@ def format_summary(summary: pd.DataFrame) -> str:
             status = f"{status}: {row['reason']}"
         lines.append(
             f"{str(row['spec'])[:27]:<28}"
-            + "".join(f"{_num(row.get(f'{m.name}_mean'), f'.{m.digits}f'):>8}" for m in shown)
+            + "".join(
+                f"{_num(row.get(f'{m.name}_mean'), f'.{m.digits}f'):>{w}}"
+                for m, w in zip(shown, widths, strict=True)
+            )
             + f"{int(row.get('n_images', 0)):>6}"
             f"{_num(row.get('params'), ',.0f'):>12}{_num(row.get('latency_median_ms'), '.1f'):>9}"
             f"  {status[:90]}"
