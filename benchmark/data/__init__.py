@@ -18,6 +18,7 @@ from .folder import FolderDataset
 from .loaded import LoadedSplit, load_split
 from .pairing import find_dir, find_layout
 from .split_files import SPLIT_NAMES
+from .streamed import Split, StreamedSplit, open_split
 from .synthetic import SyntheticEndoscopyDataset
 from .unpaired import ImageFolderDataset, UnpairedDataset, VideoDataset
 from .video import VIDEO_EXTS, is_video
@@ -31,6 +32,8 @@ __all__ = [
     "ImageFolderDataset",
     "LoadedSplit",
     "PairedDataset",
+    "Split",
+    "StreamedSplit",
     "SyntheticEndoscopyDataset",
     "UnpairedDataset",
     "VideoDataset",
@@ -39,6 +42,7 @@ __all__ = [
     "is_paired",
     "load_split",
     "open_dataset",
+    "open_split",
 ]
 
 #: options that only a video data set takes (ignored when None)

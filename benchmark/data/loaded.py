@@ -56,10 +56,10 @@ class LoadedSplit:
         self, indices: Sequence[int], device: torch.device
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Float32 (N,3,H,W) hazy and clear tensors in [0,1] on `device` (clear None if unpaired)."""
-        hazy = _to_float(np.stack([self.hazy[i] for i in indices]), device)
+        hazy = to_float(np.stack([self.hazy[i] for i in indices]), device)
         if any(self.clear[i] is None for i in indices):
             return hazy, None
-        return hazy, _to_float(np.stack([self.clear[i] for i in indices]), device)
+        return hazy, to_float(np.stack([self.clear[i] for i in indices]), device)
 
     def common_size(self) -> tuple[int, int]:
         """The most frequent (H, W) among loadable images (the profiling resolution)."""
@@ -73,7 +73,7 @@ class LoadedSplit:
         return max(sizes, key=lambda k: (sizes[k], k))
 
 
-def _to_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
+def to_float(images: np.ndarray, device: torch.device) -> torch.Tensor:
     """(N,H,W,3) uint8 images as a float32 (N,3,H,W) tensor in [0,1] on `device`."""
     tensor = torch.from_numpy(images).to(device)
     return tensor.permute(0, 3, 1, 2).float().div_(255.0)

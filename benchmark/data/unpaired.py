@@ -1,6 +1,7 @@
 """Data without ground truth: a flat or hazy-only image folder, a video, a folder of videos.
 
-Every image is a test image. An unpaired set yields inputs only (`load_pair` gives
+Every image is a test image unless a split file (split.json, train.txt/test.txt, as for paired
+folders; for a folder of videos it may name whole videos) says otherwise. An unpaired set yields inputs only (`load_pair` gives
 (input, None)) and `iter_inputs`, which decodes in order, one image or frame at a time, and
 turns a bad file or frame into an error for that id instead of stopping.
 """
@@ -8,7 +9,7 @@ turns a bad file or frame into an error for that id instead of stopping.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import numpy as np
 from ..errors import DatasetError
 from .base import PairedDataset, check_split, natural_key, stack_pairs
 from .image_io import read_image
+from .notes import examples
 from .pairing import HAZY_DIRS, IMAGE_EXTS, find_dir, image_files
+from .split_files import SPLIT_NAMES, find_split_file, labels_from_lists, splits_from_labels
 from .video import is_video, iter_frames, probe_video
 
 #: part of every unpaired fingerprint (bump when decoding changes)
@@ -35,10 +38,55 @@ class UnpairedDataset(PairedDataset):
     """Inputs without clear twins: every id is a test image; load_pair gives (input, None)."""
 
     paired = False
+    split_source = "no ground truth: every image is a test image"
+    _splits: dict[str, list[str]] | None = None  # from a split file, when there is one
+    _split_file: Path | None = None
+    _notes: tuple[str, ...] = ()
 
     def ids(self, split: str = "test") -> list[str]:
-        """All ids for "test" and "all"; none for "train" (nothing to train on)."""
-        return [] if check_split(split) == "train" else list(self._order)
+        """A split file's lists if there is one; else all ids for "test"/"all", none for "train"."""
+        split = check_split(split)
+        if self._splits is not None:
+            return list(self._splits[split])
+        return [] if split == "train" else list(self._order)
+
+    def _read_split_file(self, folder: Path, expand: Callable[[str], list[str] | None]) -> None:
+        """Follow FOLDER's split file; `expand` maps an entry to its ids (None: unknown entry)."""
+        listed = find_split_file(folder)
+        if listed is None:
+            return
+        lists: dict[str, list[str]] = {}
+        unknown: list[str] = []
+        for split in SPLIT_NAMES:
+            if split in listed.lists:
+                lists[split] = []
+                for entry in listed.lists[split]:
+                    found = expand(entry)
+                    if found is None:
+                        unknown.append(entry)
+                    else:
+                        lists[split].extend(found)
+        if unknown:
+            raise DatasetError(
+                f"{listed.path} lists {len(unknown)} id(s) that {self.name} does not hold: "
+                f"{examples(unknown)}; list image ids (file names without extension) or fix the file"
+            )
+        known = set(self._order)
+        labels, notes = labels_from_lists(
+            lists, lambda i: i if i in known else None, self._order, listed.path.name
+        )
+        self._splits = splits_from_labels(labels, self._order)
+        self._split_file, self.split_source, self._notes = listed.path, listed.source, tuple(notes)
+
+    def _hash_split_file(self, digest: Any) -> None:
+        """Feed the split file's name and bytes (if any) into a fingerprint."""
+        if self._split_file is not None:
+            digest.update(f"\0split\0{self._split_file.name}\0".encode())
+            _hash_file(digest, self._split_file)
+
+    def split_sizes(self) -> dict[str, int]:
+        """How many ids each split holds (info()'s "splits")."""
+        return {s: len(self.ids(s)) for s in ("train", "test")}
 
     def group(self, image_id: str) -> str:
         return self._groups[image_id]
@@ -91,15 +139,18 @@ class ImageFolderDataset(UnpairedDataset):
         self._order = sorted(self._files, key=natural_key)
         self._groups = {i: i for i in self._order}
         self._fingerprint: str | None = None
+        by_name = {f.relative_to(self.images_dir).as_posix(): i for i, f in self._files.items()}
+        self._read_split_file(self.root, lambda e: [e] if e in self._files else _one(by_name, e))
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the loader version and every image's name and bytes."""
+        """sha256 of the loader version, every image's name and bytes, and the split file."""
         if self._fingerprint is None:
             digest = hashlib.sha256(LOADER_VERSION.encode())
             for image_id in self._order:
                 digest.update(f"\0{image_id}\0".encode())
                 _hash_file(digest, self._files[image_id])
+            self._hash_split_file(digest)
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
@@ -121,8 +172,9 @@ class ImageFolderDataset(UnpairedDataset):
             "paired": False,
             "root": str(self.root),
             "images": str(self.images_dir),
-            "splits": {"test": len(self._order), "train": 0},
-            "split_source": "no ground truth: every image is a test image",
+            "splits": self.split_sizes(),
+            "split_source": self.split_source,
+            "notes": list(self._notes),
         }
 
 
@@ -130,6 +182,7 @@ class VideoDataset(UnpairedDataset):
     """Frames of one video, or of every video in a folder (ids like clip_000123), decoded lazily."""
 
     kind = "video"
+    split_source = "no ground truth: every frame is a test image"
 
     def __init__(
         self,
@@ -163,6 +216,21 @@ class VideoDataset(UnpairedDataset):
                 f"no readable frame in {self.root}: {'; '.join(self.problems.values())}"
             )
         self._fingerprint: str | None = None
+        if self.root.is_dir():
+            self._read_split_file(self.root, self._entry_ids)
+
+    def _entry_ids(self, entry: str) -> list[str] | None:
+        """A split-file entry's ids: a frame id, or a video's name (with or without extension)."""
+        if entry in self._frames:
+            return [entry]
+        for video in self.videos:
+            if entry in (video.name, video.stem):
+                return [] if video.name in self.problems else self._by_video(video)
+        return None
+
+    def _by_video(self, video: Path) -> list[str]:
+        """The frame ids read from one video, in order."""
+        return [i for i in self._order if self._frames[i][0] == video]
 
     def _index(self, video: Path) -> None:
         """Probe `video` and list its frame ids (frame count from the container, else a scan)."""
@@ -187,12 +255,13 @@ class VideoDataset(UnpairedDataset):
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the loader version, stride, max-frames, and every video's name and bytes."""
+        """sha256 of loader version, stride, max-frames, each video's name and bytes, split file."""
         if self._fingerprint is None:
             digest = hashlib.sha256(f"{LOADER_VERSION}\0{self.stride}\0{self.max_frames}".encode())
             for video in self.videos:
                 digest.update(f"\0{video.name}\0".encode())
                 _hash_file(digest, video)
+            self._hash_split_file(digest)
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
@@ -255,7 +324,14 @@ class VideoDataset(UnpairedDataset):
             "videos": [v.name for v in self.videos],
             "stride": self.stride,
             "max_frames": self.max_frames,
-            "splits": {"test": len(self._order), "train": 0},
+            "splits": self.split_sizes(),
             "unreadable": self.problems,
-            "split_source": "no ground truth: every frame is a test image",
+            "split_source": self.split_source,
+            "notes": list(self._notes),
         }
+
+
+def _one(by_name: dict[str, str], entry: str) -> list[str] | None:
+    """[the id of a file name] or None."""
+    image_id = by_name.get(entry)
+    return None if image_id is None else [image_id]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..data import LoadedSplit, PairedDataset
+from ..data import PairedDataset, Split
 
 SHOWN = (
     5  # problems listed by name on the console before "... and N more" (all are in the manifest)
@@ -65,7 +65,7 @@ class DataReport:
         }
 
 
-def build_data_report(dataset: PairedDataset, split: LoadedSplit) -> DataReport:
+def build_data_report(dataset: PairedDataset, split: Split) -> DataReport:
     """The report of a loaded split (load errors) and its data set (partners, notes)."""
     info = dataset.info()
     unpaired = info.get("unpaired") or {}

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from ..data import LoadedSplit
+from ..data import Split
 from ..errors import failure_text
 from ..images import save_png
 from .config import RunConfig
@@ -51,7 +51,7 @@ class DistributedScoring:
         cluster: DaskCluster,
         config: RunConfig,
         store: RunStore,
-        split: LoadedSplit,
+        split: Split,
         samples: Sequence[str],
         log: Callable[[str], None],
     ) -> None:

@@ -21,9 +21,10 @@ from tqdm import tqdm
 
 import methods
 from methods import Method
+from methods.hazy_input import HazyInput
 
 from .. import metrics
-from ..data import LoadedSplit, VideoDataset, is_paired, load_split, open_dataset
+from ..data import Split, StreamedSplit, VideoDataset, is_paired, open_dataset, open_split
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import save_png, to_uint8
@@ -33,16 +34,18 @@ from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lock import RunLock
 from .manifest import run_identity, run_manifest
-from .plan import default_run_id, plan_methods
+from .plan import PlannedMethod, default_run_id, plan_methods
 from .profiling import profile_method
 from .rows import method_row
-from .samples import choose_samples, haze_level
+from .samples import choose_samples, haze_level, input_haze_key
 from .scoring import ImageScorer
 from .store import RunStore
 from .throughput import profile_at_size, sized_fields
 
 #: statuses after which a resumed run leaves a method alone (failed ones are retried)
 FINAL_STATUSES = ("done", "not scored")
+#: the method every run without ground truth scores as Table 1's reference row
+REFERENCE_METHOD = HazyInput.name
 
 
 @dataclass
@@ -85,11 +88,20 @@ class Runner:
         )
         self.metric_params = metric_params_record(config.metric_params)  # path and sha256
         self.planned = plan_methods(config, self.device)
+        self.added_reference = self._add_reference()
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
         self.data_report: DataReport | None = None
         self.cluster: Any = None  # a DaskCluster while a --scheduler run is in progress
         self.cluster_profiles: dict[str, Any] = {}  # profiles on the cluster's other devices
+
+    def _add_reference(self) -> str | None:
+        """On data without ground truth, plan the unprocessed input (Table 1's reference row)."""
+        if is_paired(self.dataset) or any(p.method.name == REFERENCE_METHOD for p in self.planned):
+            return None
+        method = methods.get_method(methods.parse_spec(REFERENCE_METHOD), device=self.device)
+        self.planned.append(PlannedMethod(method, explicit=False))
+        return method.spec
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
@@ -115,17 +127,31 @@ class Runner:
     def _run_locked(self) -> RunOutcome:
         resuming = self.store.exists()
         if resuming:
-            self.store.check_identity(self.identity())
+            self.store.check_identity(self._resume_identity())
         verb = "resuming" if resuming else "starting"
-        self._log(f"{verb} run {self.store.root.name} in {self.store.root}")
+        added = (
+            f" ({self.added_reference} added as the reference row: no ground truth)"
+            if self.added_reference
+            else ""
+        )
+        self._log(f"{verb} run {self.store.root.name} in {self.store.root}{added}")
         retried = self.store.drop_failed_rows()
         if retried:
             self._log(f"retrying {retried} image(s) that failed before")
         started = time.perf_counter()
-        split = load_split(self.dataset, self.ids)
+        split = open_split(self.dataset, self.ids, input_haze_key)
+        try:
+            return self._run_split(split, started)
+        finally:
+            if isinstance(split, StreamedSplit):
+                split.close()
+
+    def _run_split(self, split: Split, started: float) -> RunOutcome:
+        """Choose samples, then profile and score each pending method over `split`."""
+        how = "scanned; frames decoded on demand" if isinstance(split, StreamedSplit) else "loaded"
         self._log(
             f"data: {self.dataset.name} ({self.config.split} split, {len(self.ids)} images, "
-            f"loaded in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
+            f"{how} in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
         )
         self.data_report = build_data_report(self.dataset, split)
         for line in self.data_report.lines():
@@ -188,6 +214,15 @@ class Runner:
                 problems.append(f"{spec}: {scored} of {valid} valid pairs scored")
         return problems
 
+    def _resume_identity(self) -> dict[str, Any]:
+        """identity(), less the added reference when the run being resumed was begun without it."""
+        identity = self.identity()
+        spec = self.added_reference
+        if spec and spec not in (self.store.read_manifest().get("specs") or []):
+            identity["specs"] = [s for s in identity["specs"] if s != spec]
+            identity["weights"] = {k: v for k, v in identity["weights"].items() if k != spec}
+        return identity
+
     def identity(self) -> dict[str, Any]:
         """The manifest keys that make a run id resumable."""
         identity = run_identity(self.dataset, self.config, [p.method for p in self.planned])
@@ -241,9 +276,11 @@ class Runner:
         final = frame[frame["status"].isin(FINAL_STATUSES)]
         return set(final["spec"].astype(str))
 
-    def _save_reference_samples(self, split: LoadedSplit, samples: list[str]) -> None:
-        for image_id in samples:
-            index = split.ids.index(image_id)
+    def _save_reference_samples(self, split: Split, samples: list[str]) -> None:
+        """The inputs (and clear images) of the samples, in data order (one pass on video)."""
+        where = {image_id: k for k, image_id in enumerate(split.ids)}
+        for index in sorted(where[i] for i in samples if i in where):
+            image_id = split.ids[index]
             hazy, clear = split.tensors([index], torch.device("cpu"))
             for kind, image in (("hazy", hazy), ("clear", clear)):
                 path = self.store.sample_path(f"_{kind}", image_id)

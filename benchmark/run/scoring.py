@@ -16,7 +16,7 @@ import torch
 
 from methods import Method
 
-from ..data import LoadedSplit
+from ..data import Split
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, to_uint8
@@ -39,7 +39,7 @@ class ImageScorer:
     def __init__(
         self,
         method: Method,
-        split: LoadedSplit,
+        split: Split,
         indices: Sequence[int],
         device: torch.device,
         batch_size: int,

@@ -114,8 +114,8 @@ def survey_worker(context: WorkContext, weights: list[str]) -> dict[str, Any]:
     except Exception as exc:  # e.g. --device cuda on a worker without a GPU
         device = torch.device("cpu")
         problems.append(one_line(exc))
-    if context.data not in (None, "synthetic") and not Path(context.data).is_dir():
-        problems.append(f"data folder {context.data} is not visible")
+    if context.data not in (None, "synthetic") and not Path(context.data).exists():
+        problems.append(f"data {context.data} is not visible (a folder or a video file)")
     problems += [
         f"weights file {path} is not visible" for path in weights if not Path(path).exists()
     ]

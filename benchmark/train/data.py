@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..data import PairedDataset, open_dataset
+from ..data import PairedDataset, is_paired, open_dataset
 from ..errors import DatasetError, TrainingError
 from ..files import sha256_text
 from .config import TrainConfig
@@ -92,6 +92,11 @@ def load_train_data(
     dataset: PairedDataset, limit: int | None, val_every: int, progress: bool = True
 ) -> TrainData:
     """Load the train split once (spread over `limit` images) and hold out validation frames."""
+    if not is_paired(dataset):
+        raise DatasetError(
+            f"data set {dataset.name!r} has no ground truth (no clear images): training needs "
+            "a paired folder (hazy/ + clear/) or the synthetic set"
+        )
     all_train = dataset.ids("train")
     if not all_train:
         raise DatasetError(f"data set {dataset.name!r} has no train split images")

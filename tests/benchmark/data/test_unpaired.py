@@ -177,3 +177,61 @@ def test_export_of_video_frames_reads_back_as_images(tmp_path: Path) -> None:
     assert back.ids() == data.ids()
     first = load_split(back, back.ids()[:1]).hazy[0]
     assert abs(float(first.mean()) - 10) < 3
+
+
+def test_split_file_decides_the_splits_of_an_image_folder(tmp_path: Path) -> None:
+    for k, name in enumerate(("a", "b", "c", "d")):
+        save(tmp_path / "smoky" / f"{name}.png", rgb(seed=k))
+    plain = open_dataset(tmp_path).fingerprint
+    (tmp_path / "split.json").write_text('{"train": ["a", "b.png"], "test": ["c"]}')
+    data = open_dataset(tmp_path)
+    assert data.ids("train") == ["a", "b"] and data.ids("test") == ["c"]
+    assert data.ids("all") == ["a", "b", "c", "d"]
+    info = data.info()
+    assert info["splits"] == {"train": 2, "test": 1} and info["split_source"] == "split.json"
+    assert any("1 ids are in no split" in note for note in info["notes"])
+    assert data.fingerprint != plain  # the split file is part of the data set
+    (tmp_path / "split.json").write_text('{"train": ["a"], "test": ["c"]}')
+    assert open_dataset(tmp_path).fingerprint != data.fingerprint
+
+
+def test_test_txt_alone_lists_the_test_images_and_train_takes_the_rest(tmp_path: Path) -> None:
+    for k, name in enumerate(("x1", "x2", "x10")):
+        save(tmp_path / f"{name}.png", rgb(seed=k))
+    (tmp_path / "test.txt").write_text("# held out\nx10\n")
+    data = open_dataset(tmp_path)
+    assert data.ids("test") == ["x10"] and data.ids("train") == ["x1", "x2"]
+
+
+def test_split_file_naming_a_missing_image_is_one_clear_line(tmp_path: Path) -> None:
+    save(tmp_path / "a.png", rgb())
+    (tmp_path / "test.txt").write_text("a\nmissing_frame\n")
+    with pytest.raises(DatasetError) as info:
+        open_dataset(tmp_path)
+    text = str(info.value)
+    assert "\n" not in text and "test.txt" in text and "missing_frame" in text
+
+
+def test_split_file_of_a_folder_of_videos_names_videos_or_frames(tmp_path: Path) -> None:
+    _clip(tmp_path / "a.avi", frames=3)
+    _clip(tmp_path / "b.avi", frames=2)
+    plain = open_dataset(tmp_path).fingerprint
+    (tmp_path / "split.json").write_text('{"train": ["a.avi"], "test": ["b", "a_000002"]}')
+    with pytest.raises(DatasetError, match="both train and test"):
+        open_dataset(tmp_path)
+    (tmp_path / "split.json").write_text('{"train": ["a"], "test": ["b_000001"]}')
+    data = open_dataset(tmp_path)
+    assert data.ids("train") == ["a_000000", "a_000001", "a_000002"]
+    assert data.ids("test") == ["b_000001"] and data.fingerprint != plain
+
+
+def test_training_on_unpaired_train_ids_is_one_clear_line(tmp_path: Path) -> None:
+    from benchmark.train.data import load_train_data
+
+    for name in ("a", "b"):
+        save(tmp_path / f"{name}.png", rgb())
+    (tmp_path / "train.txt").write_text("a\n")
+    data = open_dataset(tmp_path)
+    assert data.ids("train") == ["a"]
+    with pytest.raises(DatasetError, match="no ground truth"):
+        load_train_data(data, None, 5, progress=False)

@@ -39,7 +39,7 @@ def test_a_worker_that_cannot_see_the_data_or_weights_says_which_path(tmp_path: 
     config = RunConfig(data=str(tmp_path / "not-shared"), device="cpu")
     info = survey_worker(work_context(config), [str(tmp_path / "w.pth")])
     assert info["problems"] == [
-        f"data folder {tmp_path / 'not-shared'} is not visible",
+        f"data {tmp_path / 'not-shared'} is not visible (a folder or a video file)",
         f"weights file {tmp_path / 'w.pth'} is not visible",
     ]
     assert info["fingerprint"] is None and info["device"] == "cpu"

@@ -34,10 +34,14 @@ def _run(out: Path, *args: str) -> int:
     return main(["run", "--out", str(out), *FAST, *args])
 
 
-def test_unpaired_folder_run_scores_the_no_reference_set(tmp_path: Path) -> None:
+def test_unpaired_folder_run_scores_the_no_reference_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = _smoky_folder(tmp_path / "smoky")
-    rc = _run(tmp_path, "--data", str(data), "--methods", "dcp,hazy-input", "--run-id", "nr")
+    rc = _run(tmp_path, "--data", str(data), "--methods", "dcp", "--run-id", "nr")
     assert rc == 0
+    # the unprocessed input is always the reference row of data without ground truth
+    assert "(hazy-input added as the reference row: no ground truth)" in capsys.readouterr().err
     run = tmp_path / "runs" / "nr"
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["metrics"] == NO_REFERENCE and manifest["paired"] is False
@@ -67,6 +71,7 @@ def test_unpaired_folder_run_scores_the_no_reference_set(tmp_path: Path) -> None
     assert "Dark channel [95% CI] ↓" in t1 and "PIQE [95% CI] ↓" in t1
     assert "Improves Dark channel (% of frames) [95% CI]" in t1 and "Paper PSNR" not in t1
     assert "reference: the unprocessed input" in t1
+    assert json.loads((run / "manifest.json").read_text())["specs"] == ["dcp", "hazy-input"]
     for name in ("dark_channel_distribution", "piqe_distribution", "qualitative_grid"):
         assert (run / "figures" / f"{name}.png").stat().st_size > 5000
     assert not list((run / "samples").glob("_clear"))
@@ -226,3 +231,31 @@ def test_frame_changes_follow_consecutive_frames_per_video() -> None:
     later = frames.update([3, 4], ["v", "w"], a, b)  # 2 was not scored; w starts anew
     assert np.isnan(later["frame_change_in"]).all()
     assert flicker(np.array([0.1, 0.3]), np.array([0.2, 0.2])) == pytest.approx(1.0)
+
+
+def test_a_run_begun_without_the_input_reports_and_resumes_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run folder from before the input was added: report works, resuming adds the input."""
+    data = _smoky_folder(tmp_path / "smoky", n=3)
+    args = ["--data", str(data), "--methods", "dcp", "--run-id", "old"]
+    assert _run(tmp_path, *args) == 0
+    run = tmp_path / "runs" / "old"
+    for name in ("per_image.csv", "methods.csv"):  # strip the input, as an older run had none
+        table = pd.read_csv(run / name, keep_default_na=False)
+        table[table["spec"] != "hazy-input"].to_csv(run / name, index=False)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["specs"] = ["dcp"]
+    manifest["weights"] = {"dcp": None}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["report", str(run)]) == 0
+    assert "Hazy input" not in (run / "table1.md").read_text()
+    capsys.readouterr()
+    assert _run(tmp_path, *args) == 0
+    err = capsys.readouterr().err
+    assert "resuming run old" in err and "hazy-input added as the reference row" in err
+    assert "dcp: already complete in this run" in err
+    rows = pd.read_csv(run / "per_image.csv")
+    assert sorted(set(rows["spec"])) == ["dcp", "hazy-input"] and len(rows) == 6
+    table = (run / "table1.md").read_text()
+    assert "reference: the unprocessed input" in table and "| 100 [" in table
