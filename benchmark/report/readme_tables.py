@@ -16,12 +16,17 @@ from .table_formats import to_markdown
 
 
 def readme_tables(run_dir: Path) -> dict[str, str]:
-    """Marker name -> Markdown table, from a run's table1.csv and table2.csv."""
+    """Marker name -> Markdown table, from a run's table1.csv and table2.csv.
+
+    Markers are named after the run folder: reports/baseline gives `baseline-table1` and
+    `baseline-table2`, reports/real-smoke `real-smoke-table1` and `real-smoke-table2`.
+    """
     table1 = pd.read_csv(run_dir / "table1.csv", dtype=str, keep_default_na=False)
     table2 = pd.read_csv(run_dir / "table2.csv", dtype=str, keep_default_na=False)
     scored = table1[pd.to_numeric(table1["n"]) > 0].copy()
     scored["n"] = pd.to_numeric(scored["n"])
-    return {"baseline-table1": to_markdown(scored), "baseline-table2": to_markdown(table2)}
+    name = run_dir.name
+    return {f"{name}-table1": to_markdown(scored), f"{name}-table2": to_markdown(table2)}
 
 
 def refresh(readme: Path, run_dir: Path) -> list[str]:

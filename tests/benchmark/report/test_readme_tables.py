@@ -9,6 +9,7 @@ from benchmark.report.readme_tables import readme_tables, refresh
 
 ROOT = Path(__file__).resolve().parents[3]
 BASELINE = ROOT / "reports" / "baseline"
+REAL_SMOKE = ROOT / "reports" / "real-smoke"
 
 
 def test_readme_shows_the_committed_baselines_tables() -> None:
@@ -19,8 +20,16 @@ def test_readme_shows_the_committed_baselines_tables() -> None:
         )
 
 
+def test_readme_shows_the_committed_real_smoke_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme_tables(REAL_SMOKE)["real-smoke-table1"]
+    assert f"<!-- real-smoke-table1 -->\n{table}<!-- /real-smoke-table1 -->" in readme, (
+        "run `nox -s readme` (real-smoke-table1)"
+    )
+
+
 def test_refresh_replaces_only_the_marked_tables(tmp_path: Path) -> None:
-    run = tmp_path / "run"
+    run = tmp_path / "baseline"  # markers are named after the run folder
     shutil.copytree(BASELINE, run, ignore=shutil.ignore_patterns("samples", "figures", "*.png"))
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- baseline-table1 -->\nold\n<!-- /baseline-table1 -->\nend\n")
