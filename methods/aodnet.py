@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .core.fused_aodnet import aodnet_cpu
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
 from .core.registry import register_method
@@ -59,8 +60,21 @@ class AODNetMethod(NeuralMethod):
         ),
     )
 
-    #: NHWC convs: 0.75x eager time at 1080p and at 256x256 batch 8 (2 threads; the README)
+    #: backend=auto: on the CPU the fused OpenCV kernel (methods/core/fused_aodnet.py), which
+    #: beat both torch backends at both sizes measured (2 threads, best of 10, interleaved; ms
+    #: fused / channels_last / eager): 1080p 146 / 306 / 582, 256x256 batch 8 46 / 54 / 107
+    #: (tests/benchmarks/test_bench_fast_paths.py); elsewhere (CUDA) NHWC convs
     auto_backend = "channels_last"
 
     def build_module(self) -> nn.Module:
         return AODNet()
+
+    def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The OpenCV-fused network (equal to the eager one to 1e-5); None for non-finite weights.
+
+        Its ReLUs map NaN to 0 where torch keeps it, so weights with NaN/Inf run through torch,
+        whose NaN output `enhance` reports.
+        """
+        if not all(bool(torch.isfinite(p).all()) for p in self._module.parameters()):
+            return None
+        return aodnet_cpu(x, self._module)

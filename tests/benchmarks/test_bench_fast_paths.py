@@ -11,7 +11,9 @@ issue's claim about the ratio (never an absolute time):
   recorded and only held to be faster;
 - LNet-GIE rm=0.5 faster than rm=1.0 (both on the default path);
 - DCP and CAP no slower than plain OpenCV/numpy versions with the same parameters (below);
-- AOD-Net channels_last against eager: recorded, no claim (the README says which wins).
+- AOD-Net's default CPU path (the fused OpenCV kernel, backend=auto) faster than the eager
+  network and than channels_last (auto's choice before it); channels_last against eager:
+  recorded, no claim (the README says which wins).
 """
 
 from __future__ import annotations
@@ -206,3 +208,17 @@ def test_aodnet_channels_last_vs_eager(benchmark: BenchmarkFixture, frame: torch
     _report(benchmark, "AOD-Net channels_last / eager", best)
     assert nhwc.backend.max_abs_diff_vs_eager is not None
     assert nhwc.backend.max_abs_diff_vs_eager <= 1e-5
+
+
+@pytest.mark.parametrize("peer_backend", ["eager", "channels_last"])
+def test_aodnet_default_vs_torch(
+    benchmark: BenchmarkFixture, frame: torch.Tensor, peer_backend: str
+) -> None:
+    # what `aodnet` runs by default on the CPU (fused) against the torch backends (same weights)
+    benchmark.group = f"aodnet default vs {peer_backend}"
+    ours, peer = methods.get_method("aodnet"), methods.get_method(f"aodnet:backend={peer_backend}")
+    assert float((ours.enhance(frame) - peer.enhance(frame)).abs().max()) <= 1e-5
+    assert ours.backend.path == "fused"
+    best = _best({"ours": lambda: ours.enhance(frame), "peer": lambda: peer.enhance(frame)})
+    benchmark.pedantic(ours.enhance, args=(frame,), rounds=3, warmup_rounds=1)
+    assert _report(benchmark, f"AOD-Net default (fused) / {peer_backend}", best) < 1.0

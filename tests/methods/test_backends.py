@@ -25,7 +25,7 @@ def test_backend_outputs_equal_eager_and_are_checked(name: str, backend: str) ->
     x = _input()
     diff = float((other.enhance(x) - eager.enhance(x)).abs().max())
     assert diff <= 1e-6
-    recorded = other.backend.max_abs_diff_vs_eager  # auto: fused (LNet-GIE) or NHWC (AOD-Net)
+    recorded = other.backend.max_abs_diff_vs_eager  # auto: the fused CPU kernels
     assert recorded is not None and recorded <= 1e-6
 
 
