@@ -343,28 +343,21 @@ def _ciede2000_pixels(pred: Tensor, target: Tensor, xyz_over_white: Tensor) -> T
     c_bar = (c1 + c2).mul_(0.5)
     c_term = (c2 - c1).div_(c_bar.mul(0.045).add_(1.0))
 
-    # Hue term.
-    h_diff = h2 - h1
+    # Hue term. Where C1 C2 = 0 (an achromatic pixel) skimage sets dh' = 0 and h_bar = h1 + h2;
+    # both only ever multiply sqrt(C1 C2) = 0 there, so no special case is needed.
     h_sum = h1 + h2
-    cc = c1 * c2
-    achromatic = cc == 0.0
-    d_h = torch.where(
-        h_diff > math.pi,
-        h_diff - _TWO_PI,
-        torch.where(h_diff < -math.pi, h_diff + _TWO_PI, h_diff),
-    )
-    d_h = torch.where(achromatic, 0.0, d_h)
-    h_term = cc.sqrt_().mul_(2.0).mul_(d_h.mul_(0.5).sin_())
-    wrapped = torch.where(h_sum < _TWO_PI, h_sum + _TWO_PI, h_sum - _TWO_PI)
-    h_bar = torch.where(h_diff.abs_() > math.pi, wrapped, h_sum).mul_(0.5)
-    h_bar = torch.where(achromatic, h_sum, h_bar)
-    t = (
-        1.0
-        - 0.17 * torch.cos(h_bar - math.radians(30.0))
-        + 0.24 * torch.cos(2.0 * h_bar)
-        + 0.32 * torch.cos(3.0 * h_bar + math.radians(6.0))
-        - 0.20 * torch.cos(4.0 * h_bar - math.radians(63.0))
-    )
+    h_diff = h2 - h1
+    far = h_diff.abs() > math.pi  # hues more than half a turn apart
+    # dh' wrapped into [-pi, pi]: h_diff / 2 pi rounds to +-1 exactly when |h_diff| > pi (a tie
+    # at pi rounds to even, 0, as skimage leaves dh' = pi); two ops instead of two nested wheres
+    d_h = h_diff.sub_(torch.round(h_diff / _TWO_PI).mul_(_TWO_PI))
+    h_term = (c1 * c2).sqrt_().mul_(2.0).mul_(d_h.mul_(0.5).sin_())
+    # mean hue: h_sum + 2 pi below 2 pi, h_sum - 2 pi above, i.e. (h_sum + 2 pi) mod 4 pi
+    h_bar = torch.where(far, h_sum.add(_TWO_PI).remainder_(2.0 * _TWO_PI), h_sum).mul_(0.5)
+    t = torch.sub(h_bar, math.radians(30.0)).cos_().mul_(-0.17).add_(1.0)
+    t.add_(torch.mul(h_bar, 2.0).cos_().mul_(0.24))
+    t.add_(torch.mul(h_bar, 3.0).add_(math.radians(6.0)).cos_().mul_(0.32))
+    t.sub_(torch.mul(h_bar, 4.0).sub_(math.radians(63.0)).cos_().mul_(0.20))
     h_term.div_(t.mul_(c_bar).mul_(0.015).add_(1.0))
 
     # Hue-rotation term.
