@@ -30,20 +30,7 @@ class LoadedSplit:
 
     def batches(self, batch_size: int) -> list[list[int]]:
         """Consecutive indices of loadable images with equal sizes, at most batch_size each."""
-        out: list[list[int]] = []
-        current: list[int] = []
-        for index, image in enumerate(self.hazy):
-            if image is None:
-                continue
-            if current and (
-                len(current) >= batch_size or self.hazy[current[0]].shape != image.shape
-            ):
-                out.append(current)
-                current = []
-            current.append(index)
-        if current:
-            out.append(current)
-        return out
+        return size_batches([None if h is None else h.shape for h in self.hazy], batch_size)
 
     @property
     def paired(self) -> bool:
@@ -71,6 +58,22 @@ class LoadedSplit:
         if not sizes:
             raise DatasetError("no image of the split could be loaded: see the errors above")
         return max(sizes, key=lambda k: (sizes[k], k))
+
+
+def size_batches(sizes: Sequence[tuple[int, ...] | None], batch_size: int) -> list[list[int]]:
+    """Runs of consecutive indices with equal sizes, at most batch_size long (None: skipped)."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    for index, size in enumerate(sizes):
+        if size is None:
+            continue
+        if current and (len(current) >= batch_size or sizes[current[0]] != size):
+            out.append(current)
+            current = []
+        current.append(index)
+    if current:
+        out.append(current)
+    return out
 
 
 def to_float(images: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -17,7 +17,7 @@ import torch
 
 from ..errors import DatasetError
 from .base import PairedDataset
-from .loaded import LoadedSplit, load_split, to_float
+from .loaded import LoadedSplit, load_split, size_batches, to_float
 from .unpaired import UnpairedDataset, VideoDataset
 
 #: a measure of one RGB uint8 frame, taken during the first pass (e.g. minus its dark channel)
@@ -71,18 +71,7 @@ class StreamedSplit:
 
     def batches(self, batch_size: int) -> list[list[int]]:
         """Consecutive indices of decodable frames with equal sizes, at most batch_size each."""
-        out: list[list[int]] = []
-        current: list[int] = []
-        for index, size in enumerate(self.sizes):
-            if size is None:
-                continue
-            if current and (len(current) >= batch_size or self.sizes[current[0]] != size):
-                out.append(current)
-                current = []
-            current.append(index)
-        if current:
-            out.append(current)
-        return out
+        return size_batches(self.sizes, batch_size)
 
     def frames(self, indices: Sequence[int]) -> list[np.ndarray]:
         """The RGB uint8 frames at `indices`, decoding forward (or from their start) as needed."""
