@@ -70,11 +70,5 @@ class AODNetMethod(NeuralMethod):
         return AODNet()
 
     def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
-        """The OpenCV-fused network (equal to the eager one to 1e-5); None for non-finite weights.
-
-        Its ReLUs map NaN to 0 where torch keeps it, so weights with NaN/Inf run through torch,
-        whose NaN output `enhance` reports.
-        """
-        if not all(bool(torch.isfinite(p).all()) for p in self._module.parameters()):
-            return None
+        """The OpenCV-fused network (equal to the eager one to 1e-5)."""
         return aodnet_cpu(x, self._module)

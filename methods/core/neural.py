@@ -150,7 +150,9 @@ class NeuralMethod(Method):
     def infer(self, x: torch.Tensor) -> torch.Tensor:
         """The adapter path under the spec's backend (checked against eager on its first batch)."""
         out = None
-        if self._backend.name == "auto" and self.device.type == "cpu":
+        # fused kernels' ReLUs map NaN to 0: weights with NaN/Inf run through torch, whose NaN
+        # output `enhance` reports
+        if self._backend.name == "auto" and self.device.type == "cpu" and self._fusable():
             out = self.fused_cpu_forward(x)
             if out is not None:
                 self._backend.path = "fused"
@@ -161,6 +163,12 @@ class NeuralMethod(Method):
         if self._backend.max_abs_diff_vs_eager is None:
             record_difference(self._backend, out.clamp(0, 1), self.forward(x).clamp(0, 1))
         return out.float()
+
+    def _fusable(self) -> bool:
+        """A fused CPU kernel exists and every parameter is finite (weights may load later)."""
+        if type(self).fused_cpu_forward is NeuralMethod.fused_cpu_forward:
+            return False
+        return all(bool(torch.isfinite(p).all()) for p in self._module.parameters())
 
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
         tile = self.values["tile"]
