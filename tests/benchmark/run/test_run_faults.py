@@ -26,6 +26,15 @@ def _run(tmp_path: Path, *args: str) -> int:
     return main(["run", "--out", str(tmp_path), *FAST, *args])
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C's default action, even when pytest runs as a background job.
+
+    A shell starts background jobs with SIGINT ignored, and Python then installs no
+    KeyboardInterrupt handler, so the signal these tests send would be lost.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(
     tmp_path: Path, run_id: str, sleep: str, *extra: str, hold: Path | None = None
 ) -> subprocess.Popen:
@@ -179,7 +188,12 @@ def test_start_line_names_the_run_id_and_ctrl_c_says_how_to_resume(tmp_path: Pat
     env = {**os.environ, "DEHAZE_TEST_SLEEP": "0.3", "PYTHONPATH": str(REPO)}
     args = ["run", "--out", str(tmp_path), *FAST, "--methods", "test-slow", "--limit", "12"]
     proc = subprocess.Popen(
-        [sys.executable, "-c", CLI, *args], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", CLI, *args],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
     )
     runs = tmp_path / "runs"
     deadline = time.time() + 60
@@ -195,7 +209,11 @@ def test_start_line_names_the_run_id_and_ctrl_c_says_how_to_resume(tmp_path: Pat
 
 def test_ctrl_c_while_starting_up_exits_quietly() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmark", "list"], cwd=REPO, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "benchmark", "list"],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
     )
     time.sleep(0.3)  # still importing torch
     proc.send_signal(signal.SIGINT)
