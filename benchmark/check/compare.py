@@ -10,6 +10,7 @@ spec the baseline finished (status "skipped" or "not scored"), is a regression o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ from .formatting import short
 from .latency import rerun_latency, rerun_size, stored_latency, stored_side
 from .options import LATENCY, CheckOptions
 from .pairing import pair_images
-from .runs import RunData, check_same_data, load_run, resolve_spec
+from .runs import RunData, check_same_data, load_run, metric_model_mismatches, resolve_spec
 from .verdicts import assign_verdicts, errors_comparison, quality_comparison, status_comparison
 
 
@@ -78,6 +79,14 @@ def run_check(
         )
     comparisons: list[Comparison] = []
     notes = _run_notes(cand, base, cand_specs, base_specs)
+    mismatched = metric_model_mismatches(cand, base)
+    if mismatched:  # e.g. NIQE against two different pristine models: not the same metric
+        options = replace(options, metrics=tuple(m for m in options.metrics if m not in mismatched))
+        notes += [
+            f"{name}: not compared, the runs scored it with different fitted models (baseline "
+            f"{_sha(b)}, candidate {_sha(a)})"
+            for name, (a, b) in mismatched.items()
+        ]
     for spec in common:
         found, spec_notes = compare_pair(spec, cand.spec_rows(spec), base.spec_rows(spec), options)
         comparisons += found

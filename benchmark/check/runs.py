@@ -85,6 +85,21 @@ def check_same_data(candidate: RunData, baseline: RunData) -> None:
             )
 
 
+def metric_model_mismatches(
+    candidate: RunData, baseline: RunData
+) -> dict[str, tuple[str | None, str | None]]:
+    """Metrics scored with different fitted models (e.g. NIQE's): name -> (candidate, baseline
+    sha256; None where a run had no model for it). Their scores are not comparable."""
+    cand = candidate.manifest.get("metric_params") or {}
+    base = baseline.manifest.get("metric_params") or {}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for name in sorted(set(cand) | set(base)):
+        shas = ((cand.get(name) or {}).get("sha256"), (base.get(name) or {}).get("sha256"))
+        if shas[0] != shas[1]:
+            out[name] = shas
+    return out
+
+
 def resolve_spec(text: str, specs: list[str], root: Path) -> str:
     """The run's spec for `text`, canonicalised when the method is registered."""
     if text in specs:

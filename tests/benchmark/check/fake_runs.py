@@ -41,8 +41,10 @@ def write_run(
     errors: dict[str, list[int]] | None = None,
     n_images: int | None = None,
     status: dict[str, str] | None = None,
+    manifest: dict | None = None,
 ) -> Path:
-    """A run folder with the runner's layout, rows written through RunStore."""
+    """A run folder with the runner's layout, rows written through RunStore (`manifest`: extra
+    manifest keys, e.g. the run's metric set and its fitted metric models)."""
     store = RunStore(root)
     specs = list(scores)
     store.write_manifest(
@@ -58,6 +60,7 @@ def write_run(
             "environment": {"device_name": device, "git_commit": "abc"},
             "methods": {},
             "sample_images": [],
+            **(manifest or {}),
         }
     )
     with store.per_image_writer() as rows:
