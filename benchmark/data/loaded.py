@@ -7,6 +7,7 @@ remembered with its error, so every method records an error row for it instead o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -50,14 +51,16 @@ class LoadedSplit:
 
     def common_size(self) -> tuple[int, int]:
         """The most frequent (H, W) among loadable images (the profiling resolution)."""
-        sizes: dict[tuple[int, int], int] = {}
-        for image in self.hazy:
-            if image is not None:
-                key = (int(image.shape[0]), int(image.shape[1]))
-                sizes[key] = sizes.get(key, 0) + 1
-        if not sizes:
-            raise DatasetError("no image of the split could be loaded: see the errors above")
-        return max(sizes, key=lambda k: (sizes[k], k))
+        sizes = [None if h is None else (int(h.shape[0]), int(h.shape[1])) for h in self.hazy]
+        return most_common_size(sizes, "no image of the split could be loaded")
+
+
+def most_common_size(sizes: Sequence[tuple[int, int] | None], none_left: str) -> tuple[int, int]:
+    """The most frequent (H, W) of `sizes` (ties: the larger); DatasetError when all are None."""
+    counts = Counter(size for size in sizes if size is not None)
+    if not counts:
+        raise DatasetError(f"{none_left}: see the errors above")
+    return max(counts, key=lambda k: (counts[k], k))
 
 
 def size_batches(sizes: Sequence[tuple[int, ...] | None], batch_size: int) -> list[list[int]]:

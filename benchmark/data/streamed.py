@@ -17,7 +17,7 @@ import torch
 
 from ..errors import DatasetError
 from .base import PairedDataset
-from .loaded import LoadedSplit, load_split, size_batches, to_float
+from .loaded import LoadedSplit, load_split, most_common_size, size_batches, to_float
 from .unpaired import UnpairedDataset, VideoDataset
 
 #: a measure of one RGB uint8 frame, taken during the first pass (e.g. minus its dark channel)
@@ -121,13 +121,7 @@ class StreamedSplit:
 
     def common_size(self) -> tuple[int, int]:
         """The most frequent (H, W) among decodable frames (the profiling resolution)."""
-        counts: dict[tuple[int, int], int] = {}
-        for size in self.sizes:
-            if size is not None:
-                counts[size] = counts.get(size, 0) + 1
-        if not counts:
-            raise DatasetError("no frame of the split could be decoded: see the errors above")
-        return max(counts, key=lambda k: (counts[k], k))
+        return most_common_size(self.sizes, "no frame of the split could be decoded")
 
     def close(self) -> None:
         """Release the decoder and the held frames."""
