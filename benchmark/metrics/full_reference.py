@@ -47,6 +47,7 @@ float32 matrix products are set to a reduced precision (TF32 / bfloat16 settings
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -279,8 +280,9 @@ def _srgb_to_linear(rgb: Tensor) -> Tensor:
     return torch.where(x > 0.04045, _power(x.add(0.055).div_(1.055), 2.4), x.div(12.92))
 
 
+@functools.cache
 def _srgb_table(device: torch.device) -> Tensor:
-    """The linear float64 value of each float32 8-bit level k / 255, k = 0..255."""
+    """The linear float64 value of each float32 8-bit level k / 255, k = 0..255 (built once)."""
     levels = (torch.arange(256, dtype=torch.float32) / 255.0).to(torch.float64)
     table = torch.where(
         levels > 0.04045, _power(levels.add(0.055).div_(1.055), 2.4), levels.div(12.92)
