@@ -13,8 +13,8 @@ import methods
 from methods.core.backends import weights_spec_of
 
 from ..data.video import WRITE_CODECS, is_video
+from ..enhance.streaming import FrameSink, open_source, stream
 from ..errors import UsageError
-from ..run.streaming import FrameSink, open_source, stream
 from .common import add_threads_arg, device, parse_weights, positive_int
 
 

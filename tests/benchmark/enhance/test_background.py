@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmark.run.background import BackgroundCalls, prefetched
+from benchmark.enhance.background import BackgroundCalls, prefetched
 
 
 def test_prefetched_keeps_order_and_stays_a_few_items_ahead() -> None:

@@ -1,7 +1,7 @@
 """Enhance a stream of frames (a video, a folder of images, one image) one frame at a time.
 
 Frames are read lazily: decoding runs a few frames ahead and encoding a few behind, on helper
-threads (benchmark/run/background.py), so at most a handful of frames are ever held.
+threads (benchmark/enhance/background.py), so at most a handful of frames are ever held.
 The frame rate reported is end to end (decode, enhance, encode); the method's own share is
 timed apart, so a slow codec is not blamed on the method.
 """

@@ -1,0 +1,1 @@
+"""`benchmark enhance`: stream frames from a source through one method into a sink (not a run)."""
