@@ -21,6 +21,7 @@ from . import (
     metrics,
     report,
     run,
+    study,
     train,
     weights,
 )
@@ -38,6 +39,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     enhance.add_parser,
     weights.add_parser,
     metrics.add_parser,
+    study.add_parser,
 ]
 
 

@@ -90,6 +90,12 @@ def _viewer(store: RunStore, columns: Sequence[tuple[str, str]], samples: Sequen
     return "<div class='viewer'>" + "".join(boxes) + "</div>"
 
 
+def study_sections(root: Path) -> list[str]:
+    """Sections that `study results` left in the run folder (reader_studies/*.html), by name."""
+    folder = root / "reader_studies"
+    return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.html"))]
+
+
 def write_report_html(
     store: RunStore,
     folder: Path,
@@ -110,6 +116,7 @@ def write_report_html(
     ]
     for title, frame, notes in tables:
         parts += [f"<h2>{html.escape(title)}</h2>", _table(frame, notes)]
+    parts += study_sections(store.root)
     if samples:
         parts += [
             "<h2>Image viewer</h2><p class='notes'>Pick any two images per frame; drag the "
