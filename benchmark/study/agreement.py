@@ -2,7 +2,10 @@
 
 - Inter-rater agreement: Krippendorff's alpha (the `krippendorff` package) over comparison units
   (an input and a method pair: -1/0/+1, ordinal; or an input and a method: the 1-5 score,
-  interval), first answer of each rater per unit.
+  interval), first answer of each rater per unit. Which method of a pair counts as "first" is
+  arbitrary, and alpha's expected disagreement depends on it, so each paired unit enters in both
+  orientations (its values and their negatives): chance is then a fair coin per pair, a rater
+  answering at random scores about 0 and raters who always agree score 1, whatever the order.
 - Self-consistency: on each repeated item (shown again later with its sides swapped), whether the
   rater preferred the same method again (or "equal" again); for ratings, the same score again.
 - Metric agreement: per unit (input, method pair) the readers' preference (share of wins, or the
@@ -64,6 +67,8 @@ def krippendorff_alpha(votes: pd.DataFrame, specs: Sequence[str], design: str) -
     units = units.drop_duplicates(subset=["rater", "unit"], keep="first")
     table = units.pivot(index="rater", columns="unit", values="value")
     table = table.loc[:, table.notna().sum(axis=0) >= 2]
+    if design == "pairs":  # both orientations of every unit (see the module docstring)
+        table = pd.concat([table, -table.add_suffix("|flipped")], axis=1)
     if table.shape[1] == 0 or len(np.unique(table.to_numpy()[~np.isnan(table.to_numpy())])) < 2:
         return float("nan")
     return float(krippendorff.alpha(table.to_numpy(dtype=float), level_of_measurement=level))

@@ -28,8 +28,10 @@ button{font-size:15px;padding:.5em 1.1em;border-radius:6px;border:1px solid #555
  color:#eee;cursor:pointer}
 button:hover{background:#3a3e46}
 kbd{font-size:12px;background:#444;border-radius:3px;padding:0 .35em;margin-left:.3em}
-#inputbox{display:none;margin:1em auto;max-width:60vw}
-#inputbox img{width:100%;max-height:60vh;object-fit:contain;border:3px solid #a67c00}
+#inputbox{display:none;position:fixed;inset:0;background:rgba(0,0,0,.88);z-index:5;
+ flex-direction:column;align-items:center;justify-content:center;cursor:pointer}
+#inputbox img{height:78vh;width:auto;max-width:92vw;object-fit:contain;border:3px solid #a67c00}
+#inputbox p{color:#f0c040;font-size:14px}
 #status{min-height:1.4em;font-size:13px;color:#f0b400}
 .help{font-size:12px;color:#999;max-width:60em;margin:0 auto}
 #done{display:none;font-size:20px;margin-top:3em}
@@ -92,14 +94,14 @@ function send(answer){
     body:JSON.stringify(answer)})
    .then(function(r){if(!r.ok&&r.status!==409){throw new Error('server said '+r.status);}next();})
    .catch(function(e){busy=false;say('Vote not saved ('+e.message+'): please press again.');});}
-function toggle(){var box=$('inputbox');box.style.display=box.style.display==='block'?'none':'block';}
+function toggle(){var box=$('inputbox');box.style.display=box.style.display==='flex'?'none':'flex';}
 document.querySelectorAll('[data-choice]').forEach(function(b){
   b.onclick=function(){send({choice:b.dataset.choice});};});
 document.querySelectorAll('[data-score]').forEach(function(b){
   b.onclick=function(){send({score:parseInt(b.dataset.score,10)});};});
 if($('left')){$('left').onclick=function(){send({choice:'left'});};
   $('right').onclick=function(){send({choice:'right'});};}
-$('toggle').onclick=toggle;
+$('toggle').onclick=toggle;$('inputbox').onclick=toggle;
 document.addEventListener('keydown',function(e){
   if(e.altKey||e.ctrlKey||e.metaKey){return;}
   var k=e.key,pairs=!!$('left');
@@ -127,7 +129,8 @@ def rater_page(design: str) -> str:
         f"<title>Reader study</title><style>{STYLE}</style></head><body>"
         "<header><h1>Reader study</h1><div id='progress'><div id='bar'></div></div>"
         "<span id='count'></span></header><main><div id='task'>"
-        f"{body}<div id='inputbox'><img id='inputimg' alt='unprocessed input'></div>"
+        f"{body}<div id='inputbox'><img id='inputimg' alt='unprocessed input'>"
+        "<p>The unprocessed input. Press I or click to close.</p></div>"
         "<div id='status'></div></div>"
         "<div id='done'>All done: thank you. You can close this page.</div>"
         f"</main><script>{SCRIPT}</script></body></html>"

@@ -10,6 +10,7 @@ replacement, both at once), so a CI covers both who judged and what was judged.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import choix
@@ -93,7 +94,8 @@ def bootstrap_ci(
             draws.append(statistic(weights))
     stacked = np.asarray(draws, dtype=float)
     tail = (1 - CONFIDENCE) / 2 * 100
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: its CI is NaN
         low = np.nanpercentile(stacked, tail, axis=0)
         high = np.nanpercentile(stacked, 100 - tail, axis=0)
     return low, high
