@@ -66,7 +66,10 @@ def repeat_count(per_rater: int, repeat_share: float) -> int:
     """How many of a rater's `per_rater` items are repeats (about `repeat_share`, at least one)."""
     if per_rater < 2 or repeat_share <= 0:
         return 0
-    return max(1, min(per_rater // 2, round(per_rater * repeat_share)))
+    count = max(1, min(per_rater // 2, round(per_rater * repeat_share)))
+    while count > 0 and per_rater - count - MIN_REPEAT_GAP < count:  # each needs room after it
+        count -= 1
+    return count
 
 
 def make_trials(

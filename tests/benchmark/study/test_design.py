@@ -37,7 +37,9 @@ def test_order_and_sides_are_randomised_per_rater_and_reproducible() -> None:
     assert trials != make_trials(INPUTS, SPECS, "pairs", raters=4, per_rater=60, seed=4)
     sides = Counter(t.left == min(t.left, t.right) for t in trials)
     assert 0.35 < sides[True] / len(trials) < 0.65  # 240 coin flips
-    orders = {tuple((t.image_id, t.left, t.right) for t in trials if t.rater == r)[:10] for r in range(4)}
+    orders = {
+        tuple((t.image_id, t.left, t.right) for t in trials if t.rater == r)[:10] for r in range(4)
+    }
     assert len(orders) == 4
     positions = Counter(t.rater for t in trials)
     assert set(positions.values()) == {60}
@@ -54,7 +56,11 @@ def test_repeats_are_about_ten_percent_swapped_and_later() -> None:
     for again in repeats:
         first = by_key[(again.rater, again.repeat_of)]
         assert first.repeat_of is None and again.position >= first.position + 3
-        assert (again.image_id, again.left, again.right) == (first.image_id, first.right, first.left)
+        assert (again.image_id, again.left, again.right) == (
+            first.image_id,
+            first.right,
+            first.left,
+        )
 
 
 def test_rating_design_shows_each_method_and_the_hidden_reference() -> None:
@@ -63,3 +69,5 @@ def test_rating_design_shows_each_method_and_the_hidden_reference() -> None:
     assert set(shown) == {*SPECS, REFERENCE} and all(t.right is None for t in trials)
     assert max(shown.values()) - min(shown.values()) <= 1
     assert make_trials(INPUTS, SPECS, "rating", 1, 1, 0.1) and repeat_count(1, 0.1) == 0
+    for per_rater in range(1, 30):  # every rater gets exactly --per-rater items
+        assert len(make_trials(INPUTS, SPECS, "pairs", 2, per_rater, 0.1)) == 2 * per_rater

@@ -57,11 +57,17 @@ def test_vote_resume_and_done(pairs_study: Path, client) -> None:
     assert nxt["item"] != first["item"] and nxt["answered"] == 1
     votes = StudyStore(pairs_study).votes_frame()
     assert len(votes) == 1 and votes.loc[0, "choice"] == "left" and votes.loc[0, "seconds"] == 2.5
-    assert votes.loc[0, "left"] in StudyStore(pairs_study).meta()["specs"] and votes.loc[0, "voted_at"]
+    assert (
+        votes.loc[0, "left"] in StudyStore(pairs_study).meta()["specs"] and votes.loc[0, "voted_at"]
+    )
     for _ in range(11):
         item = client.get(f"/api/next?token={token}").get_json()["item"]
         client.post("/api/vote", json={"token": token, "item": item, "choice": "equal"})
-    assert client.get(f"/api/next?token={token}").get_json() == {"done": True, "answered": 12, "total": 12}
+    assert client.get(f"/api/next?token={token}").get_json() == {
+        "done": True,
+        "answered": 12,
+        "total": 12,
+    }
 
 
 def test_the_page_and_urls_never_name_a_method(pairs_study: Path, client) -> None:
@@ -81,30 +87,50 @@ def test_the_page_and_urls_never_name_a_method(pairs_study: Path, client) -> Non
 
 def test_wrong_tokens_are_refused_with_403(pairs_study: Path, client) -> None:
     item = client.get(f"/api/next?token={tokens(pairs_study)[0]}").get_json()["item"]
-    for url in ("/r/nope", "/api/next?token=nope", "/api/next", f"/img/{item}/left?token=nope",
-                f"/img/{item}/left"):
+    for url in (
+        "/r/nope",
+        "/api/next?token=nope",
+        "/api/next",
+        f"/img/{item}/left?token=nope",
+        f"/img/{item}/left",
+    ):
         assert client.get(url).status_code == 403, url
-    for body in ({"token": "nope", "item": item, "choice": "left"}, {"item": item, "choice": "left"},
-                 {"token": ["x"], "item": item, "choice": "left"}):
+    for body in (
+        {"token": "nope", "item": item, "choice": "left"},
+        {"item": item, "choice": "left"},
+        {"token": ["x"], "item": item, "choice": "left"},
+    ):
         assert client.post("/api/vote", json=body).status_code == 403
     assert vote_count(pairs_study) == 0
 
 
-def test_other_raters_items_paths_and_malformed_votes_are_refused(pairs_study: Path, client) -> None:
+def test_other_raters_items_paths_and_malformed_votes_are_refused(
+    pairs_study: Path, client
+) -> None:
     mine, theirs = tokens(pairs_study)
     their_item = client.get(f"/api/next?token={theirs}").get_json()["item"]
     assert client.get(f"/img/{their_item}/left?token={mine}").status_code == 404
     vote = {"token": mine, "item": their_item, "choice": "left"}
     assert client.post("/api/vote", json=vote).status_code == 404
     item = client.get(f"/api/next?token={mine}").get_json()["item"]
-    for url in (f"/img/{item}/..%2F..%2Fstudy.sqlite", f"/img/{item}/../../raters.csv",
-                "/img/..%2Fstudy.sqlite/left", f"/img/{item}/%2Fetc%2Fpasswd", "/study.sqlite",
-                "/images/", f"/img/{item}/image", f"/img/999999/left", "/raters.csv"):
+    for url in (
+        f"/img/{item}/..%2F..%2Fstudy.sqlite",
+        f"/img/{item}/../../raters.csv",
+        "/img/..%2Fstudy.sqlite/left",
+        f"/img/{item}/%2Fetc%2Fpasswd",
+        "/study.sqlite",
+        "/images/",
+        f"/img/{item}/image",
+        "/img/999999/left",
+        "/raters.csv",
+    ):
         response = client.get(f"{url}?token={mine}")
         assert response.status_code in (404, 400), url
         assert b"rater" not in response.data and b"SQLite" not in response.data
     bad = [
-        b"not json", b"[1, 2]", b'{"token": "%s"}' % mine.encode(),
+        b"not json",
+        b"[1, 2]",
+        b'{"token": "%s"}' % mine.encode(),
         {"token": mine, "item": str(item), "choice": "left"},
         {"token": mine, "item": True, "choice": "left"},
         {"token": mine, "item": item, "choice": "LEFT"},
@@ -134,8 +160,16 @@ def test_rating_design_takes_scores_only(tiny_run: Path, tmp_path: Path) -> None
     assert client.get(item["image"]).status_code == 200
     assert client.get(f"/img/{item['item']}/left?token={token}").status_code == 404
     for bad in ({"choice": "left"}, {"score": 0}, {"score": 6}, {"score": 2.5}, {}):
-        assert client.post("/api/vote", json={"token": token, "item": item["item"], **bad}).status_code == 400
-    assert client.post("/api/vote", json={"token": token, "item": item["item"], "score": 4}).status_code == 200
+        assert (
+            client.post("/api/vote", json={"token": token, "item": item["item"], **bad}).status_code
+            == 400
+        )
+    assert (
+        client.post(
+            "/api/vote", json={"token": token, "item": item["item"], "score": 4}
+        ).status_code
+        == 200
+    )
     assert StudyStore(study).votes_frame()["score"].tolist() == [4]
 
 
@@ -143,7 +177,9 @@ def test_the_store_refuses_a_second_vote_on_an_item(pairs_study: Path) -> None:
     with sqlite3.connect(pairs_study / "study.sqlite") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         item, rater = conn.execute("SELECT item_id, rater_id FROM items LIMIT 1").fetchone()
-        insert = "INSERT INTO votes (item_id, rater_id, choice, voted_at) VALUES (?, ?, 'left', 'now')"
+        insert = (
+            "INSERT INTO votes (item_id, rater_id, choice, voted_at) VALUES (?, ?, 'left', 'now')"
+        )
         conn.execute(insert, (item, rater))
         with pytest.raises(sqlite3.IntegrityError):
             conn.execute(insert, (item, rater))

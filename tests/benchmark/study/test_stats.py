@@ -20,7 +20,7 @@ from benchmark.study.agreement import (
     preferences,
     self_consistency,
 )
-from benchmark.study.stats import bradley_terry, bt_table, mos_table, win_matrix, outcomes
+from benchmark.study.stats import bradley_terry, bt_table, mos_table, outcomes, win_matrix
 
 SPECS = ["a", "b", "c", "d", "e"]
 STRENGTH = {"a": 1.5, "b": 0.8, "c": 0.0, "d": -0.7, "e": -1.6}  # planted log-strengths
@@ -53,14 +53,31 @@ def test_bradley_terry_recovers_a_planted_ranking() -> None:
     fitted = dict(zip(table["spec"], table["bt_score"], strict=True))
     planted = np.array([STRENGTH[s] for s in SPECS]) - np.mean(list(STRENGTH.values()))
     assert np.abs(np.array([fitted[s] for s in SPECS]) - planted).max() < 0.35
-    covered = [lo <= p <= hi for lo, hi, p in zip(table.set_index("spec").loc[SPECS, "ci_low"], table.set_index("spec").loc[SPECS, "ci_high"], planted, strict=True)]
+    covered = [
+        lo <= p <= hi
+        for lo, hi, p in zip(
+            table.set_index("spec").loc[SPECS, "ci_low"],
+            table.set_index("spec").loc[SPECS, "ci_high"],
+            planted,
+            strict=True,
+        )
+    ]
     assert sum(covered) >= 4  # 95% intervals: nearly all cover the truth
-    assert (table["ci_low"] < table["bt_score"]).all() and (table["bt_score"] < table["ci_high"]).all()
+    assert (table["ci_low"] < table["bt_score"]).all() and (
+        table["bt_score"] < table["ci_high"]
+    ).all()
 
 
 def test_ties_count_half_a_win_each() -> None:
-    frame = pd.DataFrame({"rater": ["r"] * 3, "image_id": ["i"] * 3, "left": ["a", "b", "a"],
-                          "right": ["b", "a", "b"], "choice": ["left", "equal", "equal"]})
+    frame = pd.DataFrame(
+        {
+            "rater": ["r"] * 3,
+            "image_id": ["i"] * 3,
+            "left": ["a", "b", "a"],
+            "right": ["b", "a", "b"],
+            "choice": ["left", "equal", "equal"],
+        }
+    )
     matrix = win_matrix(outcomes(frame), ["a", "b"])
     assert matrix.tolist() == [[0.0, 2.0], [1.0, 0.0]]
     even = win_matrix(outcomes(frame.assign(choice="equal")), ["a", "b"])
@@ -81,7 +98,10 @@ def test_krippendorff_alpha_of_perfect_and_random_raters() -> None:
         else:
             same.loc[k, "choice"] = {"left": "right", "right": "left"}[first[flipped]]
     assert krippendorff_alpha(same, SPECS, "pairs") == pytest.approx(1.0)
-    noise = [krippendorff_alpha(simulated_votes(4, 6, 1, rng, random=True), SPECS, "pairs") for _ in range(5)]
+    noise = [
+        krippendorff_alpha(simulated_votes(4, 6, 1, rng, random=True), SPECS, "pairs")
+        for _ in range(5)
+    ]
     assert abs(np.mean(noise)) < 0.1
     assert krippendorff_alpha(simulated_votes(4, 6, 1, rng), SPECS, "pairs") > 0.2  # real signal
 
@@ -96,16 +116,26 @@ def test_krippendorff_package_on_the_textbook_example() -> None:
         [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan],
     ]
-    assert krippendorff.alpha(data, level_of_measurement="nominal") == pytest.approx(0.743, abs=1e-3)
+    assert krippendorff.alpha(data, level_of_measurement="nominal") == pytest.approx(
+        0.743, abs=1e-3
+    )
 
 
 def test_self_consistency_compares_the_preferred_method_not_the_side() -> None:
-    votes = pd.DataFrame({
-        "item_id": [1, 2, 3, 4], "vote_id": [1, 2, 3, 4], "rater": ["r"] * 4, "image_id": ["i"] * 4,
-        "left": ["a", "b", "a", "b"], "right": ["b", "a", "c", "a"],
-        "choice": ["left", "right", "left", "left"], "repeat_of": [np.nan, 1, np.nan, 3],
-        "score": np.nan, "seconds": 1.0,
-    })
+    votes = pd.DataFrame(
+        {
+            "item_id": [1, 2, 3, 4],
+            "vote_id": [1, 2, 3, 4],
+            "rater": ["r"] * 4,
+            "image_id": ["i"] * 4,
+            "left": ["a", "b", "a", "b"],
+            "right": ["b", "a", "c", "a"],
+            "choice": ["left", "right", "left", "left"],
+            "repeat_of": [np.nan, 1, np.nan, 3],
+            "score": np.nan,
+            "seconds": 1.0,
+        }
+    )
     votes.loc[3, ["left", "right"]] = ["c", "a"]  # item 4 repeats item 3 swapped; rater changed
     table = self_consistency(votes, "pairs")
     assert table.loc[0, "repeats"] == 2 and table.loc[0, "same_answer"] == pytest.approx(0.5)
@@ -113,10 +143,16 @@ def test_self_consistency_compares_the_preferred_method_not_the_side() -> None:
 
 def test_metric_agreement_and_tau_of_a_perfect_and_an_inverted_metric() -> None:
     votes = simulated_votes(3, 4, 1, np.random.default_rng(2))
-    values = {(s, f"i{k}"): {"good": STRENGTH[s] + 0.01 * k, "bad": STRENGTH[s]} for s in SPECS for k in range(4)}
+    values = {
+        (s, f"i{k}"): {"good": STRENGTH[s] + 0.01 * k, "bad": STRENGTH[s]}
+        for s in SPECS
+        for k in range(4)
+    }
     prefs = preferences(votes, SPECS, "pairs")
     decisive = prefs[prefs != 0]
-    expected = np.mean([(np.sign(p) == np.sign(STRENGTH[a] - STRENGTH[b])) for (_, a, b), p in decisive.items()])
+    expected = np.mean(
+        [(np.sign(p) == np.sign(STRENGTH[a] - STRENGTH[b])) for (_, a, b), p in decisive.items()]
+    )
     assert agreement_share(prefs, values, "good", True) == pytest.approx(expected)
     assert agreement_share(prefs, values, "bad", False) == pytest.approx(1 - expected)
     readers = dict(STRENGTH)
@@ -135,8 +171,16 @@ def test_mos_and_dmos_of_a_planted_rating_study() -> None:
             for spec, score in (("a", 5), ("b", 3), ("__input__", 2)):
                 rows.append((len(rows), f"r{rater}", f"i{image}", spec, score))
     votes = pd.DataFrame(rows, columns=["item_id", "rater", "image_id", "left", "score"])
-    votes = votes.assign(vote_id=votes["item_id"], right=None, choice=None, repeat_of=np.nan, seconds=1.0)
+    votes = votes.assign(
+        vote_id=votes["item_id"], right=None, choice=None, repeat_of=np.nan, seconds=1.0
+    )
     table = mos_table(votes, ["a", "b"], "__input__", n_boot=50).set_index("spec")
-    assert table.loc["a", "mos"] == 5 and table.loc["b", "mos"] == 3 and table.loc["__input__", "mos"] == 2
+    assert (
+        table.loc["a", "mos"] == 5
+        and table.loc["b", "mos"] == 3
+        and table.loc["__input__", "mos"] == 2
+    )
     assert table.loc["a", "dmos"] == 8 and table.loc["b", "dmos"] == 6  # not clipped at 5
-    assert table.loc["a", "rank"] == 1 and table.loc["a", "ci_low"] == table.loc["a", "ci_high"] == 5
+    assert (
+        table.loc["a", "rank"] == 1 and table.loc["a", "ci_low"] == table.loc["a", "ci_high"] == 5
+    )
