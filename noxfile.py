@@ -1,4 +1,5 @@
-"""nox sessions: tests, lint, bench (pytest-benchmark), report, baseline, readme, regression, ablation.
+"""nox sessions: tests, lint, bench (pytest-benchmark), report, baseline, readme, regression, ablation,
+study_example.
 
 Sessions reuse the current interpreter's packages (`venv_backend="none"`) so that the CPU torch
 already installed is used, not a multi-GB CUDA build pulled into a fresh venv.
@@ -6,6 +7,7 @@ already installed is used, not a multi-GB CUDA build pulled into a fresh venv.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,6 +31,7 @@ ABLATION_WMS = ("0.5", "1.0")
 #: 4 epochs on 1000 training pairs spread over the split, seed 1 (seed 0 starts LNet-GIE dead)
 ABLATION_TRAIN = ("--epochs", "4", "--limit", "1000", "--seed", "1")
 ABLATION_WEIGHTS = Path("weights/ablation")
+STUDY_EXAMPLE = Path("reports/study-example")
 
 
 @nox.session(venv_backend="none")
@@ -163,3 +166,37 @@ def ablation(session: nox.Session) -> None:
     run = ["run", "--methods", grid, "--run-id", "ablation", "--weights", *weights]
     session.run(*BENCH, *run, *session.posargs)
     session.run(*BENCH, "ablation", "reports/runs/ablation", "--method", "lnet-gie")
+
+
+@nox.session(venv_backend="none")
+def study_example(session: nox.Session) -> None:
+    """Regenerate reports/study-example/: a SIMULATED reader study on reports/baseline's samples.
+
+    The votes come from `study simulate` (raters whose preferences follow PSNR, with noise), not
+    from people: the tables show what `study results` writes, not a finding. The rater page
+    screenshot needs chromium and chromedriver (skipped without them).
+    """
+    tmp = Path(session.create_tmp())
+    study = tmp / "study-example"
+    shutil.rmtree(study, ignore_errors=True)
+    create = ["study", "create", str(BASELINE), "--out", str(study), "--raters", "4"]
+    session.run(*BENCH, *create, "--per-rater", "60", "--seed", "0")
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        png = STUDY_EXAMPLE / "rater_page.png"
+        session.run(*BENCH, "study", "screenshot", str(study), "--out", str(png))
+    session.run(*BENCH, "study", "simulate", str(study), "--like", "psnr", "--seed", "0")
+    session.run(*BENCH, "study", "results", str(study), "--no-report", *session.posargs)
+    STUDY_EXAMPLE.mkdir(parents=True, exist_ok=True)
+    for name in ("results.md", "results.csv", "results_metrics.csv", "results_raters.csv"):
+        shutil.copy(study / name, STUDY_EXAMPLE / name)
+    shutil.copytree(study / "figures", STUDY_EXAMPLE / "figures", dirs_exist_ok=True)
+    # the README's copy: results.md without its title, its headings one level under the section
+    body = (STUDY_EXAMPLE / "results.md").read_text(encoding="utf-8").split("\n", 2)[2]
+    body = body.strip().replace("\n## ", "\n#### ") + "\n"
+    readme = Path("README.md")
+    pattern = re.compile(r"(<!-- study-example -->\n).*?(<!-- /study-example -->)", re.S)
+    readme.write_text(
+        pattern.sub(lambda m: m.group(1) + body + m.group(2), readme.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    session.log(f"wrote {STUDY_EXAMPLE}/ and README.md's copy (SIMULATED votes; study: {study})")

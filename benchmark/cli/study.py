@@ -1,4 +1,4 @@
-"""`benchmark study create|serve|results|simulate`: a blinded reader study on a run folder."""
+"""`benchmark study create|serve|results|simulate|screenshot`: a blinded reader study on a run folder."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+from .common import positive_int
 
 
 def share(text: str) -> float:
@@ -54,6 +45,8 @@ def cmd_create(args: argparse.Namespace) -> int:
         f"({meta['design']}, {len(meta['specs'])} methods on {len(meta['inputs'])} inputs); "
         f"tokens in {raters_csv} (keep it private)"
     )
+    if meta["skipped_specs"]:
+        print(f"left out (no sample of every input): {', '.join(meta['skipped_specs'])}")
     print(f"next: python -m benchmark study serve {args.out}")
     return 0
 
@@ -97,6 +90,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    """Save a rater page screenshot."""
+    from ..study.screenshot import screenshot
+
+    print(f"wrote {screenshot(args.folder, args.out, args.rater)}")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """The `study` subcommand and its actions."""
     p = sub.add_parser("study", help="blinded reader study on a run folder (browser, SQLite)")
@@ -104,7 +105,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         dest="action",
         required=True,
         parser_class=type(p),
-        help="create | serve | results | simulate",
+        help="create | serve | results | simulate | screenshot",
     )
     create = actions.add_parser("create", help="choose the items and write the study folder")
     create.add_argument("run", help="run folder (reports/runs/<id>) whose samples are shown")
@@ -168,3 +169,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     simulate.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     simulate.set_defaults(func=cmd_simulate)
+    shot = actions.add_parser("screenshot", help="PNG of a rater's page (headless Chromium)")
+    shot.add_argument("folder", help="study folder")
+    shot.add_argument("--out", required=True, help="PNG file to write")
+    shot.add_argument("--rater", default="rater01", help="whose page (default rater01)")
+    shot.set_defaults(func=cmd_screenshot)

@@ -89,6 +89,7 @@ def _write_meta(conn: sqlite3.Connection, source: RunSource, options: StudyOptio
         "run": str(source.root.resolve()),
         "run_id": source.run_id,
         "specs": source.specs,
+        "skipped_specs": source.skipped,
         "inputs": source.inputs,
         "raters": options.raters,
         "per_rater": options.per_rater,

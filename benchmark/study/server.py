@@ -13,6 +13,7 @@ URLs carry no method name. Responses are not cached and send no Referer (the tok
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from .page import rater_page
 from .store import CHOICES, StudyStore
 
 SIDES = ("left", "right", "input", "image")
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is N": not news
 MAX_SECONDS = 24 * 3600.0  # a longer time on one item is not a time on the item
 
 

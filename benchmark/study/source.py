@@ -34,6 +34,7 @@ class RunSource:
     inputs: list[str]  # image ids that have a sample of the input and of every spec
     metrics: dict[str, bool]  # metric name -> higher is better
     values: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # specs left out: no sample of every input
 
     def image_path(self, spec: str, image_id: str) -> Path:
         """The stored sample PNG of `spec` (or INPUT) for `image_id`."""
@@ -56,14 +57,17 @@ def read_run(path: str | Path, methods: list[str] | None = None) -> RunSource:
             )
         specs = list(methods)
     sampled = [str(i) for i in run.manifest.get("sample_images", [])]
-    inputs = [i for i in sampled if all(store.sample_path(s, i).is_file() for s in (INPUT, *specs))]
+    sampled = [i for i in sampled if store.sample_path(INPUT, i).is_file()]
+    skipped: list[str] = []
+    if not methods:  # by default, the methods that kept a sample of every input
+        skipped = [s for s in specs if not all(store.sample_path(s, i).is_file() for i in sampled)]
+        specs = [s for s in specs if s not in skipped]
+    inputs = [i for i in sampled if all(store.sample_path(s, i).is_file() for s in specs)]
     metrics: dict[str, bool] = {}
     for name in run.manifest.get("metrics") or []:
         try:
             metrics[str(name)] = get_metric(str(name)).higher_is_better
-        except (
-            ValueError
-        ):  # MetricError: a metric this version does not know: no direction, not compared
+        except ValueError:  # MetricError: unknown to this version, so no direction: left out
             continue
     values: dict[tuple[str, str], dict[str, float]] = {}
     rows = run.rows[run.rows["spec"].isin(specs) & run.rows["image_id"].isin(inputs)]
@@ -72,7 +76,7 @@ def read_run(path: str | Path, methods: list[str] | None = None) -> RunSource:
             continue
         scores = {m: float(row[m]) for m in metrics if m in row and _finite(row[m])}
         values[(str(row["spec"]), str(row["image_id"]))] = scores
-    return RunSource(run.root, run.name, specs, inputs, metrics, values)
+    return RunSource(run.root, run.name, specs, inputs, metrics, values, skipped)
 
 
 def _finite(value: object) -> bool:

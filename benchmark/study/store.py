@@ -145,7 +145,9 @@ class StudyStore:
                 "SELECT file FROM images WHERE input_id = ? AND method_id IS ?",
                 (input_id, method_id),
             ).fetchone()
-        return None if row is None else self.folder / "images" / Path(row["file"]).name
+        if row is None:
+            return None  # absolute: Flask resolves relative paths against its package, not cwd
+        return self.folder.resolve() / "images" / Path(row["file"]).name
 
     # --- writes ----------------------------------------------------------------------------
     def add_vote(

@@ -183,3 +183,12 @@ def test_the_store_refuses_a_second_vote_on_an_item(pairs_study: Path) -> None:
         conn.execute(insert, (item, rater))
         with pytest.raises(sqlite3.IntegrityError):
             conn.execute(insert, (item, rater))
+
+
+def test_a_study_folder_given_relative_to_the_working_directory(
+    pairs_study: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(pairs_study.parent)
+    client = create_app(pairs_study.name).test_client()
+    item = client.get(f"/api/next?token={tokens(pairs_study)[0]}").get_json()
+    assert client.get(item["left"]).status_code == 200
