@@ -192,3 +192,24 @@ def test_a_study_folder_given_relative_to_the_working_directory(
     client = create_app(pairs_study.name).test_client()
     item = client.get(f"/api/next?token={tokens(pairs_study)[0]}").get_json()
     assert client.get(item["left"]).status_code == 200
+
+
+class _NoServer:
+    def run(self) -> None:  # serve() returns at once
+        return None
+
+
+def test_serve_prints_one_url_per_rater_and_warns_off_localhost(
+    pairs_study: Path, monkeypatch, capsys
+) -> None:
+    import waitress
+
+    from benchmark.study.server import serve
+
+    monkeypatch.setattr(waitress, "create_server", lambda app, **kw: _NoServer())
+    serve(pairs_study, "127.0.0.1", 8765)
+    out = capsys.readouterr()
+    assert out.err == "" and out.out.count("http://127.0.0.1:8765/r/") == 2
+    assert all(f"/r/{t}" in out.out for t in tokens(pairs_study))
+    serve(pairs_study, "0.0.0.0", 8765)
+    assert "the tokens are the only protection" in capsys.readouterr().err
