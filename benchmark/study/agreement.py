@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import krippendorff
 import numpy as np
@@ -155,9 +155,13 @@ def metric_table(
     names = list(metrics)
     prefs = preferences(votes, specs, design)
 
-    def shares(w: np.ndarray) -> np.ndarray:
-        p = preferences(votes, specs, design, w)
-        return np.array([agreement_share(p, values, m, metrics[m]) for m in names])
+    if design == "pairs":
+        shares = pair_shares(votes, specs, values, metrics)
+    else:
+
+        def shares(w: np.ndarray) -> np.ndarray:
+            p = preferences(votes, specs, design, w)
+            return np.array([agreement_share(p, values, m, metrics[m]) for m in names])
 
     low, high = bootstrap_ci(votes, shares, n_boot, seed)
     rows = []
@@ -182,6 +186,40 @@ def metric_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def pair_shares(
+    votes: pd.DataFrame, specs: Sequence[str], values: MetricValues, metrics: Mapping[str, bool]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`agreement_share` of every metric as a function of vote weights, for the bootstrap.
+
+    The same numbers as `preferences` + `agreement_share` (a test checks it), with the units and
+    each metric's verdict per unit computed once, so a replicate is two bincounts: 1000 replicates
+    of the 240-vote example take well under a second instead of ~20 s with pandas.
+    """
+    mask = votes["choice"].notna().to_numpy()
+    units = pair_units(votes, specs)
+    codes, keys = pd.factorize(pd.MultiIndex.from_frame(units[["image_id", "first", "second"]]))
+    verdicts = np.full((len(metrics), len(keys)), np.nan)  # metric's sign: +1 first better
+    for k, (name, higher) in enumerate(metrics.items()):
+        for u, (image_id, first, second) in enumerate(keys):
+            a = values.get((first, image_id), {}).get(name)
+            b = values.get((second, image_id), {}).get(name)
+            if a is not None and b is not None:
+                verdicts[k, u] = np.sign((a - b) if higher else (b - a))
+    value = units["value"].to_numpy(dtype=float)
+
+    def shares(weights: np.ndarray) -> np.ndarray:
+        w = weights[mask]
+        total = np.bincount(codes, w, minlength=len(keys))
+        lean = np.sign(np.bincount(codes, w * value, minlength=len(keys)))
+        decisive = (total > 0) & (lean != 0)
+        hits = np.where(verdicts == 0, 0.5, (verdicts == lean).astype(float))
+        valid = decisive & ~np.isnan(verdicts)
+        with np.errstate(invalid="ignore"):
+            return np.where(valid, hits, 0).sum(axis=1) / valid.sum(axis=1)
+
+    return shares
 
 
 def metric_ranking(

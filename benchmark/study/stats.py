@@ -42,12 +42,22 @@ def win_matrix(
     pairs: pd.DataFrame, specs: Sequence[str], weights: np.ndarray | None = None
 ) -> np.ndarray:
     """W[i, j]: (weighted) wins of spec i over spec j, ties counted half to each."""
+    return _wins(_indexed(pairs, specs), len(specs), weights)
+
+
+def _indexed(pairs: pd.DataFrame, specs: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """(a index, b index, win of a) arrays of the paired outcomes."""
     index = {s: k for k, s in enumerate(specs)}
-    w = np.ones(len(pairs)) if weights is None else weights
     a = pairs["a"].map(index).to_numpy(dtype=int)
     b = pairs["b"].map(index).to_numpy(dtype=int)
-    win = pairs["win_a"].to_numpy(dtype=float)
-    matrix = np.zeros((len(specs), len(specs)))
+    return a, b, pairs["win_a"].to_numpy(dtype=float)
+
+
+def _wins(indexed: tuple[np.ndarray, ...], n: int, weights: np.ndarray | None) -> np.ndarray:
+    """The win matrix of indexed outcomes (see win_matrix)."""
+    a, b, win = indexed
+    w = np.ones(len(a)) if weights is None else weights
+    matrix = np.zeros((n, n))
     np.add.at(matrix, (a, b), w * win)
     np.add.at(matrix, (b, a), w * (1.0 - win))
     return matrix
@@ -108,8 +118,9 @@ def bt_table(
     pairs = outcomes(votes)
     matrix = win_matrix(pairs, specs)
     scores = bradley_terry(matrix)
+    indexed = _indexed(pairs, specs)  # once, not per replicate
     low, high = bootstrap_ci(
-        pairs, lambda w: bradley_terry(win_matrix(pairs, specs, w)), n_boot, seed
+        pairs, lambda w: bradley_terry(_wins(indexed, len(specs), w)), n_boot, seed
     )
     table = pd.DataFrame(
         {

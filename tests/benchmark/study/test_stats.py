@@ -17,6 +17,7 @@ from benchmark.study.agreement import (
     agreement_share,
     krippendorff_alpha,
     metric_table,
+    pair_shares,
     preferences,
     self_consistency,
 )
@@ -162,6 +163,24 @@ def test_metric_agreement_and_tau_of_a_perfect_and_an_inverted_metric() -> None:
     assert row.loc["bad", "kendall_tau"] == pytest.approx(-1.0)
     assert row.loc["good", "ci_low"] <= row.loc["good", "agreement"] <= row.loc["good", "ci_high"]
     assert kendalltau([1, 2, 3], [1, 2, 3])[0] == pytest.approx(1.0)
+
+
+def test_the_fast_bootstrap_statistic_equals_the_plain_one() -> None:
+    rng = np.random.default_rng(5)
+    votes = simulated_votes(3, 4, 2, rng)
+    votes.loc[votes.index[::7], "choice"] = "equal"
+    values = {
+        (s, f"i{k}"): {"m": float(rng.normal()), "n": float(rng.integers(0, 2))}
+        for s in SPECS
+        for k in range(4)
+    }
+    metrics = {"m": True, "n": False}
+    fast = pair_shares(votes, SPECS, values, metrics)
+    for _ in range(5):
+        w = rng.integers(0, 3, len(votes)).astype(float)
+        prefs = preferences(votes, SPECS, "pairs", w)
+        slow = [agreement_share(prefs, values, name, higher) for name, higher in metrics.items()]
+        assert fast(w) == pytest.approx(slow)
 
 
 def test_mos_and_dmos_of_a_planted_rating_study() -> None:
