@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from methods.core.params import format_value
+from methods import format_value
 
 MISSING = "–"
 

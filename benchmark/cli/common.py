@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import methods
-from methods.core.spec import spec_options
+from methods import spec_options
 
 from ..errors import UsageError
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from methods import method_class
-from methods.core.errors import MethodError
-from methods.core.releases import find_release
-from methods.core.spec import spec_name
-from methods.core.weights import read_sidecar, shipped_weights_for
+from methods import (
+    MethodError,
+    find_release,
+    method_class,
+    read_sidecar,
+    shipped_weights_for,
+    spec_name,
+)
 
 #: footnote for rows scored with the authors' weights
 OFFICIAL_NOTE = (

@@ -15,10 +15,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from methods import NeuralMethod, Spec, get_method, parse_spec, resolve_device
-from methods.core.errors import InitError
-from methods.core.neural import InitComparison
-from methods.core.weights import read_sidecar
+from methods import (
+    InitComparison,
+    InitError,
+    NeuralMethod,
+    Spec,
+    get_method,
+    parse_spec,
+    read_sidecar,
+    resolve_device,
+)
 
 from ..data import PairedDataset
 from ..environment import git_commit
