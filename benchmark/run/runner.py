@@ -105,10 +105,22 @@ class Runner:
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
         """Lock the run folder, then load data once and profile and score each method."""
-        with RunLock(self.store.root, wait=self.config.wait, log=self._log):
-            return self._run_locked()
+        context = RunContext(
+            self.config,
+            self.dataset,
+            self.device,
+            self.metrics,
+            self.is_video,
+            self.planned,
+            self._log,
+        )
+        with (
+            RunLock(self.store.root, wait=self.config.wait, log=self._log),
+            scheduler_class(self.config.scheduler)(context) as scheduler,
+        ):
+            return self._run_locked(scheduler)
 
-    def _run_locked(self) -> RunOutcome:
+    def _run_locked(self, scheduler: Scheduler) -> RunOutcome:
         resuming = self.store.exists()
         if resuming:
             self.store.check_identity(self._resume_identity())
@@ -128,19 +140,9 @@ class Runner:
             self._log(f"retrying {retried} image(s) that failed before")
         started = time.perf_counter()
         split = open_split(self.dataset, self.ids, input_haze_key)
-        context = RunContext(
-            self.config,
-            self.dataset,
-            split,
-            self.device,
-            self.metrics,
-            self.is_video,
-            self.planned,
-            self._log,
-        )
+        scheduler.context.split = split
         try:
-            with scheduler_class(self.config.scheduler)(context) as scheduler:
-                return self._run_split(split, started, scheduler)
+            return self._run_split(split, started, scheduler)
         finally:
             if isinstance(split, StreamedSplit):
                 split.close()

@@ -29,12 +29,13 @@ class RunContext:
 
     config: RunConfig
     dataset: PairedDataset
-    split: Split  # the driver's split (the serial scheduler scores it; Dask workers load theirs)
     device: torch.device  # the driver's device
     metrics: Sequence[Metric]  # chosen once, by the runner
     video: bool
     planned: Sequence[PlannedMethod]
     log: Callable[[str], None]
+    #: the driver's split once loaded (the serial scheduler scores it; Dask workers load theirs)
+    split: Split | None = None
 
 
 @dataclass
