@@ -19,8 +19,9 @@ def method_imports(source: str) -> list[tuple[int, str, str]]:
                 (node.lineno, a.name, "") for a in node.names if a.name.split(".")[0] == "methods"
             ]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] == "methods":
-                found += [(node.lineno, node.module, a.name) for a in node.names]
+            if node.module.split(".")[0] != "methods":
+                continue
+            found += [(node.lineno, node.module, a.name) for a in node.names]
     return found
 
 

@@ -1,4 +1,4 @@
-"""Cell text for the check and ablation reports: finite tests, fixed digits, counts, MACs."""
+"""How numbers read in the check and ablation reports: finite tests, fixed digits, counts, MACs."""
 
 from __future__ import annotations
 
