@@ -83,12 +83,17 @@ def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
     return out
 
 
-def parse_metric_params(items: Sequence[str] | None) -> dict[str, str]:
-    """`--metric-params NAME=PATH ...` as {metric name: path} (e.g. niqe=niqe.npz)."""
+def parse_pairs(option: str, items: Sequence[str] | None, example: str) -> dict[str, str]:
+    """`OPTION NAME=PATH ...` as {name: path}; anything else is one line naming `example`."""
     out: dict[str, str] = {}
     for item in items or []:
         name, eq, path = item.partition("=")
         if not eq or not name.strip() or not path.strip():
-            raise UsageError(f"--metric-params takes NAME=PATH (e.g. niqe=niqe.npz), got {item!r}")
+            raise UsageError(f"{option} takes NAME=PATH (e.g. {example}), got {item!r}")
         out[name.strip()] = path.strip()
     return out
+
+
+def parse_metric_params(items: Sequence[str] | None) -> dict[str, str]:
+    """`--metric-params NAME=PATH ...` as {metric name: path} (e.g. niqe=niqe.npz)."""
+    return parse_pairs("--metric-params", items, "niqe=niqe.npz")
