@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import UsageError
 from .config import RunConfig
+from .manifest import RunManifest
 from .runner import Runner
 from .store import RunStore
 
@@ -146,9 +147,9 @@ class Run:
         return 3 if self.data_problems else 0
 
     @cached_property
-    def manifest(self) -> dict[str, Any]:
-        """manifest.json: what ran, where, with which weights."""
-        return self.store.read_manifest()
+    def manifest(self) -> RunManifest:
+        """manifest.json, typed: what ran, where, with which weights."""
+        return self.store.manifest()
 
     @property
     def per_image(self) -> pd.DataFrame:

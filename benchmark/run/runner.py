@@ -30,7 +30,7 @@ from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lifecycle import MethodLifecycle
 from .lock import RunLock
-from .manifest import run_identity, run_manifest
+from .manifest import RunManifest, parse_manifest, run_identity, run_manifest
 from .plan import PlannedMethod, default_run_id, plan_methods
 from .samples import choose_samples, haze_level, input_haze_key
 from .scheduler import RunContext, Scheduler
@@ -163,7 +163,7 @@ class Runner:
         )
         samples = old_samples or choose_samples(split, haze)
         self.where = scheduler.manifest()
-        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+        self.store.write_manifest(self.manifest(samples, len(self.ids)).to_dict())
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
         sized = sized_fields(self.config.profile_sizes)
@@ -188,7 +188,7 @@ class Runner:
             )
             lifecycle.run(pending, rows, table)
             self.other_profiles = lifecycle.other_profiles
-        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+        self.store.write_manifest(self.manifest(samples, len(self.ids)).to_dict())
         problems = self.final_problems()
         data_problems = self.data_report.problems()
         return RunOutcome(self.store.root, not problems, problems, data_problems)
@@ -248,12 +248,19 @@ class Runner:
         """The names of the metrics this run computes, in order (per_image.csv's columns)."""
         return metrics.metric_names(self.metrics)
 
-    def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
+    def manifest(self, samples: list[str], n_images: int) -> RunManifest:
         """The run's manifest as it stands now (keeps the first `created` time)."""
         old = self.store.read_manifest() if self.store.exists() else {}
         methods_run = [p.method for p in self.planned]
         manifest = run_manifest(
-            self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
+            self.dataset,
+            self.config,
+            methods_run,
+            self.device,
+            self.store.root.name,
+            samples,
+            n_images,
+            old,
         )
         manifest.update(metrics=self.metric_names, paired=is_paired(self.dataset))
         if self.metric_params:
@@ -267,7 +274,7 @@ class Runner:
             manifest["data_report"] = self.data_report.to_dict()
         if self.where is not None:  # where a distributed run ran
             manifest["cluster"] = {**self.where, "other_device_profiles": self.other_profiles}
-        return manifest
+        return parse_manifest(manifest)
 
     def _finished_specs(self) -> set[str]:
         """Specs that need nothing more: all scored, or not scoreable (no weights)."""

@@ -27,7 +27,9 @@ def test_a_run_is_frames_and_tables_and_loads_back_the_same(tmp_path: Path) -> N
     table1 = run.table1()
     assert list(table1["Method"]) == list(pd.read_csv(run.folder / "table1.csv")["Method"])
     assert run.table2().shape[0] == 2
-    assert run.manifest["command"][0].startswith("benchmark.run('hazy-input,dcp'")
+    assert run.manifest.schema == 2 and run.manifest.command[0].startswith(
+        "benchmark.run('hazy-input,dcp'"
+    )
     again = benchmark.load_run(run.folder)
     assert again.per_image.equals(run.per_image) and again.table1().equals(table1)
 
