@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from methods.core.weights import sha256_file
+from methods import sha256_file
 
 __all__ = ["atomic_write_bytes", "atomic_write_json", "atomic_write_text", "safe_name"]
 __all__ += ["sha256_file", "sha256_text", "temp_path"]

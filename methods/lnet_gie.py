@@ -15,6 +15,7 @@ from AOD-Net initialisations with the same seeds, the ablation the paper claims 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -132,19 +133,22 @@ class LNetGIEMethod(NeuralMethod):
             return self.procedure1(path, "file", trust)
         return None
 
-    def init_comparison(self, public: str | Path | None = None) -> InitComparison:
-        """Random, the shipped AOD-Net weights (if any) and the `public` AOD-Net file (if given)."""
+    def init_comparison(self, files: Mapping[str, str | Path] | None = None) -> InitComparison:
+        """Random, the shipped AOD-Net weights (if any) and each labelled file of `files`
+        (e.g. aodnet-public=dehazer.pth: an AOD-Net file gives Procedure 1)."""
         inits = {"random": "random"}
         if shipped_weights_for(AODNET) is not None:
             inits["aodnet-shipped"] = AODNET
-        if public is not None:
-            if not Path(public).is_file():
-                raise InitError(f"--aodnet-public {public}: file not found")
-            inits["aodnet-public"] = str(public)
+        for label, path in (files or {}).items():
+            if label in inits:
+                raise InitError(f"--init-weights {label}=...: {label} is already compared")
+            if not Path(path).is_file():
+                raise InitError(f"--init-weights {label}={path}: file not found")
+            inits[label] = str(path)
         if len(inits) < 2:
             raise InitError(
                 "nothing to compare random init with: no AOD-Net weights are shipped yet; pass "
-                "--aodnet-public PATH (e.g. the port's dehazer.pth) or train aodnet first"
+                "--init-weights aodnet-public=PATH (e.g. the port's dehazer.pth) or train aodnet"
             )
         return InitComparison(inits, "random vs AOD-Net initialisation")
 

@@ -1,7 +1,8 @@
-"""The README's "How to add a method" and "How to add a metric" examples run as written."""
+"""The README's "How to add a method", "How to add a metric" and "Python API" examples run as written."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -43,3 +44,13 @@ assert table1(pd.DataFrame([row]))["MAE"].tolist() == ["0.5000"]
 """
     code = _example("How to add a metric") + check
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+def test_python_api_example_runs_in_a_notebook_sized_session(tmp_path: Path) -> None:
+    """The notebook example, as written, in a fresh folder (its reports/ lands there)."""
+    check = """
+assert run.folder.parent == Path("reports/runs") and len(psnr) == 2
+"""
+    code = "from pathlib import Path\n" + _example("Python API (notebooks)") + check
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, env=env, timeout=600)

@@ -9,11 +9,11 @@ re-timed now, interleaved (`--rerun-baseline-latency`). `ablation` tabulates a s
 Exit status: 1 if any verdict is "worse", 0 otherwise, 2 for a usage problem.
 """
 
-from .compare import compare_pair, run_check, run_compare
-from .comparison import BETTER, NOT_COMPARABLE, SAME, WORSE, CheckResult, Comparison
+from .commands import compare_pair, run_check, run_compare
 from .latency import latency_comparison, remeasure_latency
 from .options import DEFAULT_METRICS, LATENCY, CheckOptions, checkable_names, default_min_effects
 from .render import render_markdown, result_json, write_outputs
+from .results import BETTER, NOT_COMPARABLE, SAME, WORSE, CheckResult, Comparison
 from .runs import RunData, load_run
 
 __all__ = [

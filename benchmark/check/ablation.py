@@ -24,8 +24,8 @@ from ..metrics import Metric, get_metric
 from ..report.table_formats import to_markdown
 from ..stats import bootstrap_mean_ci, paired_bootstrap_ci
 from .ablation_figures import grid_heatmap, grid_plot
-from .formatting import MISSING, count, finite, fixed, macs, param_text
 from .grid import Grid, find_grid
+from .number_text import MISSING, count, finite, fixed, macs, param_text
 from .options import DEFAULT_METRICS, quality_metric_names
 from .runs import RunData, load_run
 

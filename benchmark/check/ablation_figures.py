@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..metrics import Metric
 from ..plotting import plt
-from .formatting import count, is_number, macs, param_text
 from .grid import Grid
+from .number_text import count, is_number, macs, param_text
 
 FIGURE_DPI = 120
 

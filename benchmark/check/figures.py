@@ -9,9 +9,9 @@ import numpy as np
 
 from ..metrics import get_metric
 from ..plotting import plt
-from .cells import difference_text
-from .comparison import Comparison
+from .comparison_cells import difference_text
 from .options import CheckOptions
+from .results import Comparison
 
 FIGURE_DPI = 110
 

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import methods
-from methods.core.params import format_value
-from methods.core.spec import spec_name, spec_options
+from methods import format_value, spec_name, spec_options
 
 from ..errors import CheckError
 from .runs import RunData

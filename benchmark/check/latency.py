@@ -20,9 +20,9 @@ import methods
 from ..environment import device_name
 from ..run.profiling import measure_latency, split_repeats_ms
 from ..stats import mann_whitney_p, ratio_of_medians_ci
-from .comparison import NOT_COMPARABLE, Comparison
-from .formatting import finite
+from .number_text import finite
 from .options import LATENCY, CheckOptions
+from .results import NOT_COMPARABLE, Comparison
 from .runs import RunData
 
 RERUN_MIN_ROUNDS = 10

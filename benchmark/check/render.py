@@ -12,9 +12,9 @@ import pandas as pd
 
 from ..files import atomic_write_text, safe_name
 from ..report.table_formats import to_markdown
-from .cells import difference_text, effect_text, p_text, value_text
-from .comparison import CheckResult, Comparison
+from .comparison_cells import difference_text, effect_text, p_text, value_text
 from .figures import plot_differences
+from .results import CheckResult, Comparison
 
 COLUMNS = [
     "method",

@@ -12,7 +12,7 @@ import methods
 
 from ..errors import CheckError
 from ..run.store import RunStore
-from .formatting import short
+from .number_text import short
 
 
 @dataclass

@@ -14,9 +14,9 @@ import numpy as np
 
 from ..metrics import get_metric
 from ..stats import holm_adjust, paired_bootstrap_ci, wilcoxon_p
-from .comparison import BETTER, ERRORS, SAME, STATUS, WORSE, Comparison
 from .options import LATENCY, CheckOptions
 from .pairing import Pairing
+from .results import BETTER, ERRORS, SAME, STATUS, WORSE, Comparison
 from .runs import RunData
 
 

@@ -4,71 +4,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
-import re
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
-import methods
-from methods.core.spec import spec_options
-
 from ..errors import UsageError
+from ..options import (  # noqa: F401  (the option checks, shared with the Python API)
+    device,
+    parse_metric_params,
+    parse_weights,
+    positive_float,
+    positive_int,
+    profile_size,
+    run_id,
+)
 
 T = TypeVar("T")
-DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
-    return value
-
-
-def profile_size(text: str) -> tuple[int, int]:
-    """argparse type: HxW with whole numbers from 16 to 16384 (e.g. 1080x1920)."""
-    height, sep, width = text.strip().lower().partition("x")
-    if not sep or not height.isdigit() or not width.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HxW such as 1080x1920, got {text!r}")
-    size = (int(height), int(width))
-    if not all(16 <= v <= 16384 for v in size):
-        raise argparse.ArgumentTypeError(f"{text}: height and width must be 16 to 16384")
-    return size
-
-
-def device(text: str) -> str:
-    """argparse type: auto, cpu, cuda or cuda:N (the devices the suite measures on)."""
-    if not DEVICE.match(text.strip()):
-        raise argparse.ArgumentTypeError(
-            f"device {text!r} is not supported here (use cpu, cuda, cuda:N or auto)"
-        )
-    return text.strip()
-
-
-def run_id(text: str) -> str:
-    """argparse type: a run id is a name (letters, digits, '.', '_', '-'), never a path."""
-    if not RUN_ID.match(text) or text.strip(".") == "":
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a run name: use letters, digits, '.', '_' and '-' (no '/'), "
-            "starting with a letter or digit; runs always go to OUT/runs/NAME"
-        )
-    return text
 
 
 def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: Any) -> T:
@@ -76,28 +25,6 @@ def config_from_args(cls: type[T], args: argparse.Namespace, **overrides: Any) -
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     values = {k: v for k, v in vars(args).items() if k in names}
     return cls(**{**values, **overrides})
-
-
-def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
-    """`--weights NAME=PATH ...` as {canonical spec or bare name: path}."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        name, eq, path = item.rpartition("=")  # a variant spec holds '=' itself
-        if not eq or not name or not path:
-            raise UsageError(f"--weights takes NAME=PATH (e.g. ffanet=ffa.pk), got {item!r}")
-        out[methods.canonical_spec(name) if spec_options(name) else name] = path
-    return out
-
-
-def parse_metric_params(items: Sequence[str] | None) -> dict[str, str]:
-    """`--metric-params NAME=PATH ...` as {metric name: path} (e.g. niqe=niqe.npz)."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        name, eq, path = item.partition("=")
-        if not eq or not name.strip() or not path.strip():
-            raise UsageError(f"--metric-params takes NAME=PATH (e.g. niqe=niqe.npz), got {item!r}")
-        out[name.strip()] = path.strip()
-    return out
 
 
 def data_options(args: argparse.Namespace) -> dict[str, object]:

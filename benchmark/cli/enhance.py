@@ -10,11 +10,12 @@ from pathlib import Path
 import torch
 
 import methods
-from methods.core.backends import weights_spec_of
 
 from ..data.video import WRITE_CODECS, is_video
 from ..enhance.streaming import FrameSink, open_source, stream
 from ..errors import UsageError
+from ..weights.resolver import build_method as build_method_from
+from ..weights.resolver import resolve_weights
 from .common import add_threads_arg, device, parse_weights, positive_int
 
 
@@ -39,16 +40,15 @@ def _check_output(path: Path, source_kind: str, what: str) -> None:
 
 
 def build_method(args: argparse.Namespace) -> methods.Method:
-    """The method of the spec, with weights, refusing one that cannot be scored."""
-    weights = parse_weights(args.weights)
-    spec = methods.parse_spec(args.method)
-    path = weights.get(spec, weights.get(weights_spec_of(spec), weights.get(spec.name)))
-    method = methods.get_method(
-        spec, device=args.device, weights=path, trust_weights=args.trust_weights
-    )
-    if not method.is_ready:
-        raise UsageError(f"{method.spec}: {method.not_ready_reason()}")
-    return method
+    """The method of the spec with the weights `run` would use (one resolver), or one line."""
+    choice = resolve_weights(args.method, parse_weights(args.weights))
+    notice = choice.notice()
+    if notice:
+        print(notice, file=sys.stderr)
+    try:
+        return build_method_from(choice, device=args.device, trust=args.trust_weights)
+    except methods.WeightsError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_enhance(args: argparse.Namespace) -> int:

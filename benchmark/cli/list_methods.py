@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 import methods
-from methods import Method
-from methods.core.params import format_value
-from methods.core.weights import shipped_weights_for
+from methods import Method, format_value, shipped_weights_for
 
 from ..metrics import all_metrics
 

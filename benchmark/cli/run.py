@@ -9,18 +9,15 @@ from pathlib import Path
 import torch
 
 from ..errors import UsageError
-from ..report import build_report, print_summary
-from ..run import RunConfig, Runner
+from ..report import print_summary
+from ..run.api import execute, plan_run
 from ..run.distributed import check_scheduler
 from .common import (
     add_data_args,
     add_threads_arg,
-    config_from_args,
     data_options,
     device,
     metric_list,
-    parse_metric_params,
-    parse_weights,
     positive_float,
     positive_int,
     profile_size,
@@ -39,24 +36,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured methods, write the report, print the summary; 1 if incomplete."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    config = config_from_args(
-        RunConfig,
-        args,
-        out=Path(args.out),
-        weights=parse_weights(args.weights),
-        progress=not args.no_progress,
-        data_options=data_options(args),
-        latency_budget_s=args.latency_budget,
-        metrics=[n for names in args.metrics or [] for n in names] or None,
-        metric_params=parse_metric_params(args.metric_params),
+    data_options(args)  # refuses the old --seed in one line
+    options = {name: getattr(args, name) for name in RUN_OPTIONS}
+    options["metrics"] = [n for names in args.metrics or [] for n in names] or None
+    runner = plan_run(
+        args.methods,
+        args.data,
         command=command_line(),  # not args.command, which is the verb ("run")
+        progress=not args.no_progress,
+        **options,
     )
-    runner = Runner(config)
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
-    outcome = runner.run()
-    build_report(outcome.run_dir)
-    print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems])
-    return outcome.exit_code
+    result = execute(runner)
+    print_summary(result.folder, [*result.data_problems, *result.problems])
+    return result.exit_code
+
+
+#: `run` options passed to the API under their own names (the API checks them again)
+RUN_OPTIONS = (
+    "split",
+    "device",
+    "limit",
+    "run_id",
+    "out",
+    "batch_size",
+    "weights",
+    "trust_weights",
+    "metric_params",
+    "latency_budget",
+    "profile_sizes",
+    "scheduler",
+    "wait",
+    "tf32",
+    "size",
+    "data_seed",
+    "stride",
+    "max_frames",
+)
 
 
 def scheduler(text: str) -> str:

@@ -11,6 +11,7 @@ import torch
 from methods import NeuralMethod, method_class, parse_spec
 
 from ..errors import TrainingError
+from ..options import parse_pairs
 from ..train import TrainConfig, compare_init, train
 from ..train.config import recipe_overrides, replace_config
 from ..train.timing import time_train_steps
@@ -89,10 +90,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="with --compare-init: train every init with seeds SEED..SEED+N-1",
     )
     p.add_argument(
-        "--aodnet-public",
+        "--init-weights",
+        nargs="+",
+        action="extend",
         default=None,
-        metavar="PATH",
-        help="with --compare-init: also start from this AOD-Net file",
+        metavar="NAME=PATH",
+        help="with --compare-init: also start from PATH, labelled NAME (repeatable; e.g. "
+        "aodnet-public=dehazer.pth for lnet-gie)",
     )
     p.add_argument(
         "--trust-weights",
@@ -149,11 +153,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         if args.compare_init:
             if args.init is not None:
                 raise TrainingError("--compare-init chooses the inits itself: drop --init")
-            folder = compare_init(config, args.aodnet_public, seeds=args.compare_seeds)["folder"]
+            files = parse_pairs("--init-weights", args.init_weights, "aodnet-public=dehazer.pth")
+            folder = compare_init(config, files, seeds=args.compare_seeds)["folder"]
             print(f"init comparison written to {folder}/ (curves.png, curves.csv, curves.json)")
             return 0
-        if args.aodnet_public is not None or args.compare_seeds != 1:
-            raise TrainingError("--aodnet-public and --compare-seeds need --compare-init")
+        if args.init_weights is not None or args.compare_seeds != 1:
+            raise TrainingError("--init-weights and --compare-seeds need --compare-init")
         result = train(config)
     except KeyboardInterrupt:
         print(

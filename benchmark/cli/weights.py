@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from methods.core.releases import cache_dir
+from methods import cache_dir
 
 from ..weights import add_release, catalogue_rows, fetch_release
 

@@ -157,7 +157,7 @@ def sample_columns(store: RunStore, summary: pd.DataFrame) -> list[tuple[str, st
     columns += [
         (s, _label(r).replace("\n", " "))
         for s, (_, r) in zip(data["spec"], data.iterrows(), strict=True)
-        if s != "hazy-input"  # the unprocessed input is already the first column
+        if r.get("kind") != "reference"  # the unprocessed input is already the first column
     ]
     if any(store.sample_path("_clear", i).exists() for i in samples):
         columns += [("_clear", "Ground truth")]

@@ -1,7 +1,7 @@
 """Share of images on which a method improves on its own input (paired), with a Wilson 95% CI.
 
-On data without ground truth the unprocessed input (the `hazy-input` reference method) is the
-baseline: per image, does the method's output score better than the input did on a metric?
+On data without ground truth the run's reference method (`kind == "reference"`: the unprocessed
+input) is the baseline: per image, does the method's output score better than the input did on a metric?
 """
 
 from __future__ import annotations
@@ -14,14 +14,24 @@ from scipy.stats import binomtest
 
 from ..metrics import Metric
 
-REFERENCE_METHOD = "hazy-input"
+REFERENCE_KIND = "reference"
+
+
+def reference_spec(methods_frame: pd.DataFrame) -> str | None:
+    """The spec of the run's reference row (methods.csv `kind == "reference"`), if it has one."""
+    if methods_frame.empty or "kind" not in methods_frame.columns:
+        return None
+    found = methods_frame[methods_frame["kind"].astype(str) == REFERENCE_KIND]["spec"]
+    return str(found.iloc[0]) if not found.empty else None
 
 
 def improved_share(
-    rows: pd.DataFrame, spec: str, metric: Metric, reference: str = REFERENCE_METHOD
+    rows: pd.DataFrame, spec: str, metric: Metric, reference: str | None
 ) -> dict[str, Any]:
     """{share, ci_low, ci_high, n} in percent over the images both `spec` and the input scored."""
     empty = {"share": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
+    if reference is None:
+        return empty
     ok = rows[rows["status"] == "ok"]
     mine = ok[ok["spec"] == spec].set_index("image_id")[metric.name].astype(float)
     base = ok[ok["spec"] == reference].set_index("image_id")[metric.name].astype(float)
@@ -44,9 +54,11 @@ def improved_share(
     }
 
 
-def improvement_columns(rows: pd.DataFrame, spec: str, metric: Metric) -> dict[str, Any]:
+def improvement_columns(
+    rows: pd.DataFrame, spec: str, metric: Metric, reference: str | None
+) -> dict[str, Any]:
     """summary.csv columns `<metric>_improved[_ci_low|_ci_high]` for one spec."""
-    share = improved_share(rows, spec, metric)
+    share = improved_share(rows, spec, metric, reference)
     name = f"{metric.name}_improved"
     return {
         name: share["share"],

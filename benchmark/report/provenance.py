@@ -1,15 +1,23 @@
 """Table 1's weights provenance: shipped or suite-trained (with the training data's fingerprint),
-the authors' release (its tag and training set: another protocol), or a user file (its sha256)."""
+the authors' release (its tag and training set: another protocol), trained in weights/, or a
+user file (its sha256). `weights_label` is the one place that text is made."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from methods import method_class
-from methods.core.errors import MethodError
-from methods.core.releases import find_release
-from methods.core.spec import spec_name
-from methods.core.weights import read_sidecar, shipped_weights_for
+from methods import (
+    MethodError,
+    find_release,
+    method_class,
+    parse_spec,
+    read_sidecar,
+    shipped_weights_for,
+    spec_name,
+    weights_spec_of,
+)
+
+from ..weights.resolver import WeightsChoice
 
 #: footnote for rows scored with the authors' weights
 OFFICIAL_NOTE = (
@@ -19,30 +27,35 @@ OFFICIAL_NOTE = (
 
 
 def provenance_cell(row: Any) -> str:
-    """Where a row's weights come from, in a few words ('–' for methods without weights)."""
+    """Where a methods.csv row's weights come from, in a few words ('–' without weights)."""
     source = str(row.get("weights_source") or "")
     sha = str(row.get("weights_sha256") or "")
     spec = str(row.get("spec") or "")
     if not source or source == "nan":
         return "–"
+    sidecar = None
+    if source == "shipped":  # the package's sidecar of that exact file
+        path = shipped_weights_for(str(weights_spec_of(parse_spec(spec)))) if spec else None
+        sidecar = read_sidecar(path) if path is not None else None
+        if sidecar and sha and sidecar.get("sha256") not in (None, sha):
+            sidecar = None
+    return weights_label(WeightsChoice(spec, None, source, sha, sidecar))
+
+
+def weights_label(choice: WeightsChoice) -> str:
+    """The Weights column's text for a resolved choice (its source, sha256 and sidecar)."""
+    source, sha = choice.source, choice.sha256
     if source == "shipped":
-        return _shipped(spec, sha)
+        fingerprint = str(((choice.sidecar or {}).get("dataset") or {}).get("fingerprint") or "")
+        return f"shipped (data {fingerprint[:12]})" if fingerprint else "shipped"
     if source.startswith("suite-trained"):
         fingerprint = source.partition(":")[2]
         return f"suite-trained (data {fingerprint})" if fingerprint else "suite-trained"
     if source.startswith("official:"):
-        return _official(spec, source.partition(":")[2])
+        return _official(choice.spec, source.partition(":")[2])
+    if source == "trained":
+        return f"trained in weights/ (sha256 {sha[:12]})" if sha else "trained in weights/"
     return f"user file (sha256 {sha[:12]})" if sha else "user file"
-
-
-def _shipped(spec: str, sha: str) -> str:
-    """'shipped (data <fingerprint>)' from the package's sidecar of that exact file."""
-    path = shipped_weights_for(spec)
-    side = read_sidecar(path) if path is not None else None
-    if not side or (sha and side.get("sha256") not in (None, sha)):
-        return "shipped"
-    fingerprint = str((side.get("dataset") or {}).get("fingerprint") or "")
-    return f"shipped (data {fingerprint[:12]})" if fingerprint else "shipped"
 
 
 def _official(spec: str, tag: str) -> str:

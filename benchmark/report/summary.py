@@ -9,14 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from methods.core.registry import paper_values
-from methods.core.spec import spec_name
+from methods import paper_values, spec_name
 
 from ..metrics import all_metrics
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS, flicker
 from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
 from ..stats import bootstrap_mean_ci
-from .improvement import improvement_columns
+from .improvement import improvement_columns, reference_spec
 
 
 def summarize(store: RunStore) -> pd.DataFrame:
@@ -25,6 +24,7 @@ def summarize(store: RunStore) -> pd.DataFrame:
     rows_frame = store.per_image()
     order = _spec_order(store, methods_frame)
     scored = [m for m in all_metrics() if m.name in rows_frame.columns]
+    reference = reference_spec(methods_frame)
     out: list[dict[str, Any]] = []
     for spec in order:
         info = methods_frame[methods_frame["spec"] == spec]
@@ -44,7 +44,7 @@ def summarize(store: RunStore) -> pd.DataFrame:
             )
         for metric in scored:
             if metric.kind == "no-reference" and metric.headline and not metric.relative:
-                row.update(improvement_columns(rows_frame, spec, metric))
+                row.update(improvement_columns(rows_frame, spec, metric, reference))
         if set(FRAME_CHANGE_COLUMNS) <= set(ok.columns):
             changes = [ok[c].astype(float).to_numpy() for c in FRAME_CHANGE_COLUMNS]
             row["flicker"] = flicker(*changes)

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from methods.core.paper import PAPER_SOURCE
-from methods.core.spec import spec_options
+from methods import PAPER_SOURCE, spec_options
 
 from ..metrics import Metric, all_metrics
 from .provenance import provenance_cell
@@ -106,7 +105,7 @@ def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
     for _, row in summary.iterrows():
         status = str(row.get("status", ""))
         note = "" if status == "done" else f"{status}: {row.get('reason', '')}".strip(": ")
-        if row.get("spec") == "hazy-input":
+        if row.get("kind") == "reference":
             note = note or "reference: the unprocessed input"
         rows.append(
             {

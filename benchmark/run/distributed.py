@@ -1,25 +1,26 @@
-"""A Dask cluster for a run: start `local:N` or join `tcp://HOST:PORT`, survey its workers.
+"""The Dask scheduler: start `local:N` or join `tcp://HOST:PORT`, survey workers, run tasks.
 
 The survey asks every worker for its device and for the data set's fingerprint as it sees it,
 so a data folder or weights file that is not on a shared filesystem is one clear line before
-any work starts, not a run of error rows.
+any work starts, not a run of error rows. Profiling is one task on one worker of each device
+class; scoring is one task per (method, chunk of images), results handed back as they complete.
+Workers build each method from the weights the driver resolved and verify their sha256.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
-from ..data import PairedDataset, VideoDataset, is_paired
-from ..errors import DatasetError, UsageError, one_line
-from ..metrics import metric_names
-from ..metrics.scoring import choose_metrics
+from ..errors import DatasetError, UsageError, failure_text, one_line
+from ..metrics import Metric, metric_names
 from .config import RunConfig
-from .tasks import WorkContext, survey_worker
+from .plan import PlannedMethod
+from .scheduler import MethodWork, RunContext, Scheduler
+from .tasks import ChunkResult, MethodRef, WorkContext, profile_task, score_task, survey_worker
 
 LOCAL = re.compile(r"^local:(\d+)$")
 INSTALL_HINT = 'pip install -e ".[distributed]" (or pip install "dask[distributed]")'
@@ -36,16 +37,14 @@ def check_scheduler(text: str) -> str:
     )
 
 
-def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> WorkContext:
+def work_context(
+    config: RunConfig, metrics: Sequence[Metric] = (), video: bool = False
+) -> WorkContext:
     """The run's options as workers need them (paths made absolute: workers have their own cwd).
 
-    With the driver's `dataset`, the metric set it chose and whether frames are video travel too.
+    `metrics` is the set the runner chose (never chosen again here); parameterised ones travel
+    bound, with their loaded models.
     """
-    chosen = (
-        []
-        if dataset is None
-        else choose_metrics(config.metrics, is_paired(dataset), dataset.name, config.metric_params)
-    )
     data = config.data
     if data is not None and data.strip().lower() != "synthetic":
         data = str(Path(data).expanduser().resolve())
@@ -57,26 +56,37 @@ def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> Wor
         max_consecutive_failures=config.max_consecutive_failures,
         trust_weights=config.trust_weights,
         tf32=config.tf32,
-        metrics=tuple(metric_names(chosen)),
-        bound_metrics=tuple(m for m in chosen if m.name in config.metric_params),
-        video=dataset is not None and isinstance(dataset, VideoDataset),
+        metrics=tuple(metric_names(list(metrics))),
+        bound_metrics=tuple(m for m in metrics if m.name in config.metric_params),
+        video=video,
+        profile_sizes=tuple(tuple(size) for size in config.profile_sizes),
     )
 
 
-class DaskCluster:
+def method_ref(planned: PlannedMethod) -> MethodRef:
+    """What a worker needs to build the same method: spec, resolved weights, registering module."""
+    method = planned.method
+    return MethodRef(method.spec, planned.weights, type(method).__module__)
+
+
+class DaskCluster(Scheduler):
     """A connected Dask client (and the LocalCluster it started, if any) with surveyed workers."""
 
-    def __init__(
-        self, config: RunConfig, dataset: PairedDataset, log: Callable[[str], None]
-    ) -> None:
+    plans_on_run_device: ClassVar[bool] = False  # workers score on their own devices
+
+    def __init__(self, context: RunContext) -> None:
+        super().__init__(context)
+        config = context.config
         self.address = check_scheduler(config.scheduler or "")
-        self.context = work_context(config, dataset)
-        self.weights = [str(Path(p).expanduser().resolve()) for p in config.weights.values()]
-        self.dataset = dataset
-        self.log = log
+        self.work = work_context(config, context.metrics, context.video)
+        self.weights = sorted({p.weights.path for p in context.planned if p.weights.path})
+        self.dataset = context.dataset
+        self.log = context.log
         self.client: Any = None
         self.cluster: Any = None
         self.workers: dict[str, dict[str, Any]] = {}
+        self._futures: dict[str, list[Any]] = {}
+        self._cancelled: set[Any] = set()
 
     def __enter__(self) -> DaskCluster:
         try:
@@ -110,11 +120,6 @@ class DaskCluster:
             raise
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this run started it."""
         if self.client is not None:
@@ -127,7 +132,7 @@ class DaskCluster:
         """Ask every worker what it runs on and whether it sees the data and weights."""
         if not self.client.scheduler_info().get("workers"):
             self.client.wait_for_workers(1, timeout=60)
-        self.workers = self.client.run(survey_worker, self.context, self.weights)
+        self.workers = self.client.run(survey_worker, self.work, self.weights)
         for address, info in sorted(self.workers.items()):
             if info["problems"]:
                 raise DatasetError(
@@ -177,3 +182,75 @@ class DaskCluster:
                 for address, info in sorted(self.workers.items())
             },
         }
+
+    # --- the Scheduler seam -------------------------------------------------------------
+    def profile(self, planned: PlannedMethod, height: int, width: int) -> dict[str, dict]:
+        """One profile task per device class, one after another (nothing else runs meanwhile)."""
+        method = planned.method
+        results: dict[str, dict] = {}
+        for device_label, workers in self.device_classes().items():
+            future = self.client.submit(
+                profile_task,
+                self.work,
+                method_ref(planned),
+                height,
+                width,
+                self.context.config.latency_budget_s,
+                workers=workers[:1],
+                allow_other_workers=True,  # that worker may die: never wait for it forever
+                pure=False,
+            )
+            try:
+                fields = dict(future.result())
+                fields.pop("device_name", None)
+            except Exception as exc:  # e.g. the worker died: score anyway, like a serial run
+                fields = {
+                    "error": f"profiling failed: {failure_text(exc)}",
+                    "params": method.num_params,
+                    "file_size_bytes": method.file_size_bytes,
+                }
+            results[device_label] = fields
+        return results
+
+    def score(self, work: Sequence[MethodWork]) -> Iterator[tuple[str, ChunkResult]]:
+        """One task per chunk; results as they complete, the last of each method marked final."""
+        from distributed import as_completed
+
+        chunks: dict[Any, tuple[MethodWork, list[str]]] = {}
+        left: dict[str, int] = {}
+        for item in work:
+            ref = method_ref(item.planned)
+            for chunk in item.chunks:
+                samples = [i for i in chunk if i in item.samples]
+                future = self.client.submit(score_task, self.work, ref, chunk, samples, pure=False)
+                chunks[future] = (item, chunk)
+                self._futures.setdefault(item.spec, []).append(future)
+                left[item.spec] = left.get(item.spec, 0) + 1
+        for future in as_completed(list(chunks)):
+            item, chunk = chunks[future]
+            if future in self._cancelled:
+                continue
+            result = self._result(future, item, chunk)
+            left[item.spec] -= 1
+            result.final = left[item.spec] == 0
+            yield item.spec, result
+
+    def cancel(self, spec: str) -> None:
+        """Cancel the open tasks of `spec`; results that still come are dropped."""
+        open_futures = [f for f in self._futures.get(spec, []) if not f.done()]
+        self._cancelled.update(open_futures)
+        self.client.cancel(open_futures)
+
+    def _result(self, future: Any, item: MethodWork, chunk: list[str]) -> ChunkResult:
+        """The chunk's result; a task Dask gave up on (workers kept dying) is error rows."""
+        try:
+            return future.result()
+        except Exception as exc:
+            text = f"task failed on the cluster: {failure_text(exc)}"
+            method = item.planned.method
+            rows = [
+                {"spec": method.spec, "method": method.name, "image_id": image_id}
+                | {"status": "error", "error": text}
+                for image_id in chunk
+            ]
+            return ChunkResult(rows, status="failed", reason=text)

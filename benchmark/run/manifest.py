@@ -1,8 +1,14 @@
-"""A run's manifest: what identifies a resumable run, and everything that describes it."""
+"""A run's manifest: one typed, versioned record of what identifies and describes a run.
+
+`RunManifest` is written (`to_dict`) and read (`parse_manifest`) here only. Folders written
+before the schema was versioned have no `schema` key and are schema 1: they read the same.
+A folder from a newer schema is refused in one line rather than misread.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,8 +18,71 @@ from methods import Method
 
 from ..data import PairedDataset
 from ..environment import environment
+from ..errors import RunFolderError
 from .config import RunConfig
-from .store import RunStore
+
+#: the schema this code writes; 1 = folders from before the key existed (read unchanged)
+SCHEMA = 2
+
+
+@dataclass
+class RunManifest:
+    """manifest.json as a typed record (keys this code does not know are kept in `extra`)."""
+
+    schema: int = SCHEMA
+    run_id: str = ""
+    created: str = ""
+    updated: str = ""
+    command: list[str] | str = field(default_factory=list)
+    # the identity: what must agree for a run id to be resumed
+    dataset_fingerprint: str | None = None
+    split: str = "test"
+    limit: int | None = None
+    specs: list[str] = field(default_factory=list)
+    weights: dict[str, str | None] = field(default_factory=dict)
+    metrics: list[str] = field(default_factory=list)
+    metric_models: dict[str, str] = field(default_factory=dict)
+    # the description
+    dataset: dict[str, Any] = field(default_factory=dict)
+    n_images: int = 0
+    batch_size: int = 8
+    tf32: bool | None = None
+    profile_sizes: list[str] = field(default_factory=list)
+    environment: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sample_images: list[str] = field(default_factory=list)
+    paired: bool = True
+    metric_params: dict[str, Any] = field(default_factory=dict)
+    metrics_unavailable: dict[str, Any] = field(default_factory=dict)
+    data_report: dict[str, Any] | None = None
+    cluster: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """manifest.json's object (empty optional sections left out, as before the schema)."""
+        out = {k: v for k, v in asdict(self).items() if k != "extra"}
+        for key in ("metric_models", "metric_params"):
+            if not out[key]:
+                del out[key]
+        for key in ("data_report", "cluster"):
+            if out[key] is None:
+                del out[key]
+        return {**out, **self.extra}
+
+
+def parse_manifest(data: Mapping[str, Any], where: str = "manifest.json") -> RunManifest:
+    """The typed manifest of `data`; schema 1 (no `schema` key) reads; a newer one is refused."""
+    schema = data.get("schema", 1)
+    if not isinstance(schema, int) or schema > SCHEMA:
+        raise RunFolderError(
+            f"{where} has manifest schema {schema!r}, newer than this suite reads ({SCHEMA}): "
+            "update dehaze-bench to read this run"
+        )
+    known = {f.name for f in fields(RunManifest)} - {"extra"}
+    values = {k: v for k, v in data.items() if k in known}
+    values["schema"] = schema
+    extra = {k: v for k, v in data.items() if k not in known}
+    return RunManifest(**values, extra=extra)
 
 
 def run_identity(
@@ -34,7 +103,7 @@ def run_manifest(
     config: RunConfig,
     methods_run: Sequence[Method],
     device: torch.device,
-    store: RunStore,
+    run_id: str,
     samples: list[str],
     n_images: int,
     old: Mapping[str, Any],
@@ -42,8 +111,9 @@ def run_manifest(
     """The whole manifest: identity, environment, data set, methods and sample images."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return {
+        "schema": SCHEMA,
         **run_identity(dataset, config, methods_run),
-        "run_id": store.root.name,
+        "run_id": run_id,
         "created": old.get("created", now),
         "updated": now,
         "command": config.command,

@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import torch
 
 import methods
-from methods import Method, NeuralMethod
-from methods.core.backends import weights_spec_of
-from methods.core.spec import split_method_list
-from methods.core.weights import weights_index
+from methods import Method, Spec, split_method_list, weights_spec_of
 
 from ..data import PairedDataset
 from ..errors import UsageError
-from ..weights import official_weights
+from ..weights.resolver import WeightsChoice, planned_method, resolve_weights, user_weights_for
 from .config import RunConfig
 
 
 @dataclass
 class PlannedMethod:
-    """A method to run: the built instance, and whether the user named it explicitly."""
+    """A method to run: the built instance, its resolved weights, and whether it was named."""
 
     method: Method
     explicit: bool
+    weights: WeightsChoice = field(default_factory=lambda: WeightsChoice(""))
 
 
-def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
-    """Build every requested method variant once (validating specs and weights up front)."""
+def requested_specs(method_list: Sequence[str]) -> tuple[list[Spec], bool]:
+    """The canonical specs `--methods` names, once each, and whether all were named explicitly."""
     explicit = True
     requested: list[str] = []
-    for spec in split_method_list(config.methods):
+    for spec in split_method_list(method_list):
         if spec == "all":
             explicit = False
             requested.extend(methods.available_methods())
@@ -40,27 +39,20 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             requested.extend(methods.expand_spec(spec))
     if not requested:
         raise UsageError("--methods names no method: give names or specs (see list), or all")
+    specs = list(dict.fromkeys(methods.parse_spec(spec) for spec in requested))
+    return specs, explicit
+
+
+def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]:
+    """Build every requested method variant once, with its weights resolved (the run's only
+    weights decision: workers receive the same choice)."""
+    specs, explicit = requested_specs(config.methods)
     planned: list[PlannedMethod] = []
-    seen: set[str] = set()
-    for spec in requested:
-        canonical = methods.parse_spec(spec)
-        if canonical in seen:
-            continue
-        seen.add(canonical)
-        weights_key = weights_spec_of(canonical)  # backend/tile/overlap do not change weights
-        weights = config.weights.get(
-            canonical, config.weights.get(weights_key, config.weights.get(canonical.name))
-        )
-        if weights is not None and is_official(weights):
-            method = official_method(canonical, weights, device, config.trust_weights)
-        else:
-            method = methods.get_method(
-                canonical, device=device, weights=weights, trust_weights=config.trust_weights
-            )
-        trained = weights_index(config.trained_weights_dir).get(weights_key)
-        if isinstance(method, NeuralMethod) and not method.is_ready and trained is not None:
-            method.load_weights(trained, source="trained")
-        planned.append(PlannedMethod(method, explicit or weights is not None))
+    for spec in specs:
+        choice = resolve_weights(spec, config.weights, config.trained_weights_dir)
+        method = planned_method(choice, device=device, trust=config.trust_weights)
+        named = user_weights_for(spec, config.weights) is not None
+        planned.append(PlannedMethod(method, explicit or named, choice))
     unknown = (
         set(config.weights)
         - {p.method.spec for p in planned}
@@ -72,21 +64,6 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
             f"--weights given for {', '.join(sorted(unknown))}, which is not among the methods run"
         )
     return planned
-
-
-def is_official(weights: str) -> bool:
-    """True for `official` / `official:TAG` (the authors' release from the cache)."""
-    return weights == "official" or weights.startswith("official:")
-
-
-def official_method(spec: methods.Spec, weights: str, device: torch.device, trust: bool) -> Method:
-    """`spec` with its authors' release loaded (fetched into the cache when missing)."""
-    tag = weights.partition(":")[2]
-    path, release = official_weights(f"{spec.name}:{tag}" if tag else spec.name)
-    method = methods.get_method(spec, device=device, use_shipped=False)
-    assert isinstance(method, methods.NeuralMethod)
-    method.load_weights(path, trust=trust, source=f"official:{release.tag}")
-    return method
 
 
 def default_run_id(dataset: PairedDataset, split: str) -> str:

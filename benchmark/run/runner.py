@@ -1,17 +1,15 @@
 """`benchmark run`: score and profile every method on one split, into a resumable run folder.
 
-Per method: the cost profile first (so the time a full scoring takes can be estimated and
-printed), then the quality pass (output clamped, 8-bit quantised, every default metric of the
-registry per image). Failures become rows; a method that fails on several consecutive images is skipped;
-the other methods go on.
+The runner plans the methods (weights resolved once), loads the data, chooses samples and the
+metric set, and hands the pending methods to the one method lifecycle (`lifecycle.py`) on the
+scheduler the run asked for (`scheduler.py`: serial here, or Dask). Failures become rows; a
+method that fails on several consecutive images is skipped; the other methods go on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,32 +18,30 @@ import torch
 from tqdm import tqdm
 
 import methods
-from methods import Method
-from methods.hazy_input import HazyInput
 
 from .. import metrics
 from ..data import Split, StreamedSplit, VideoDataset, is_paired, open_dataset, open_split
 from ..environment import device_name
-from ..errors import failure_text
 from ..images import save_png, to_uint8
-from ..metrics.flicker import FRAME_CHANGE_COLUMNS, FrameChanges
+from ..metrics.flicker import FRAME_CHANGE_COLUMNS
 from ..metrics.scoring import choose_metrics, metric_params_record
+from ..weights.resolver import WeightsChoice
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
+from .lifecycle import MethodLifecycle
 from .lock import RunLock
-from .manifest import run_identity, run_manifest
+from .manifest import RunManifest, parse_manifest, run_identity, run_manifest
 from .plan import PlannedMethod, default_run_id, plan_methods
-from .profiling import profile_method
-from .rows import method_row
 from .samples import choose_samples, haze_level, input_haze_key
-from .scoring import ImageScorer
+from .scheduler import RunContext, Scheduler
+from .schedulers import driver_device, scheduler_class
 from .store import RunStore
-from .throughput import profile_at_size, sized_fields
+from .throughput import sized_fields
 
 #: statuses after which a resumed run leaves a method alone (failed ones are retried)
 FINAL_STATUSES = ("done", "not scored")
-#: the method every run without ground truth scores as Table 1's reference row
-REFERENCE_METHOD = HazyInput.name
+#: the kind of method every run without ground truth scores as Table 1's reference row
+REFERENCE_KIND = "reference"
 
 
 @dataclass
@@ -70,8 +66,7 @@ class Runner:
 
     def __init__(self, config: RunConfig) -> None:
         self.config = config
-        # with --scheduler the driver only plans and picks samples: workers use config.device
-        self.device = methods.resolve_device("auto" if config.scheduler else config.device)
+        self.device = driver_device(config)  # where workers score elsewhere: only plans here
         if self.device.type == "cuda":
             # FP32 by default, so GPU scores match the CPU's (TF32 convs drift ~1e-3)
             torch.backends.cudnn.allow_tf32 = config.tf32
@@ -92,39 +87,40 @@ class Runner:
         run_id = config.run_id or default_run_id(self.dataset, config.split)
         self.store = RunStore(Path(config.out) / "runs" / run_id)
         self.data_report: DataReport | None = None
-        self.cluster: Any = None  # a DaskCluster while a --scheduler run is in progress
-        self.cluster_profiles: dict[str, Any] = {}  # profiles on the cluster's other devices
+        self.where: dict[str, Any] | None = None  # the scheduler's manifest (None: serial, here)
+        self.other_profiles: dict[str, Any] = {}  # profiles on the cluster's other devices
 
     def _add_reference(self) -> str | None:
         """On data without ground truth, plan the unprocessed input (Table 1's reference row)."""
-        if is_paired(self.dataset) or any(p.method.name == REFERENCE_METHOD for p in self.planned):
+        if is_paired(self.dataset) or any(p.method.kind == REFERENCE_KIND for p in self.planned):
             return None
-        method = methods.get_method(methods.parse_spec(REFERENCE_METHOD), device=self.device)
-        self.planned.append(PlannedMethod(method, explicit=False))
+        names = [n for n in methods.available_methods() if _kind(n) == REFERENCE_KIND]
+        if not names:
+            return None
+        method = methods.get_method(methods.parse_spec(names[0]), device=self.device)
+        choice = WeightsChoice(method.spec, neural=False)
+        self.planned.append(PlannedMethod(method, explicit=False, weights=choice))
         return method.spec
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> RunOutcome:
         """Lock the run folder, then load data once and profile and score each method."""
-        with RunLock(self.store.root, wait=self.config.wait, log=self._log), self._cluster():
-            return self._run_locked()
+        context = RunContext(
+            self.config,
+            self.dataset,
+            self.device,
+            self.metrics,
+            self.is_video,
+            self.planned,
+            self._log,
+        )
+        with (
+            RunLock(self.store.root, wait=self.config.wait, log=self._log),
+            scheduler_class(self.config.scheduler)(context) as scheduler,
+        ):
+            return self._run_locked(scheduler)
 
-    @contextlib.contextmanager
-    def _cluster(self) -> Iterator[Any]:
-        """With --scheduler: the Dask cluster (connected, workers surveyed) for this run."""
-        if not self.config.scheduler:
-            yield None
-            return
-        from .distributed import DaskCluster
-
-        with DaskCluster(self.config, self.dataset, self._log) as cluster:
-            self.cluster = cluster
-            try:
-                yield cluster
-            finally:
-                self.cluster = None
-
-    def _run_locked(self) -> RunOutcome:
+    def _run_locked(self, scheduler: Scheduler) -> RunOutcome:
         resuming = self.store.exists()
         if resuming:
             self.store.check_identity(self._resume_identity())
@@ -135,18 +131,23 @@ class Runner:
             else ""
         )
         self._log(f"{verb} run {self.store.root.name} in {self.store.root}{added}")
+        for planned in self.planned:
+            notice = planned.weights.notice()
+            if notice:
+                self._log(notice)
         retried = self.store.drop_failed_rows()
         if retried:
             self._log(f"retrying {retried} image(s) that failed before")
         started = time.perf_counter()
         split = open_split(self.dataset, self.ids, input_haze_key)
+        scheduler.context.split = split
         try:
-            return self._run_split(split, started)
+            return self._run_split(split, started, scheduler)
         finally:
             if isinstance(split, StreamedSplit):
                 split.close()
 
-    def _run_split(self, split: Split, started: float) -> RunOutcome:
+    def _run_split(self, split: Split, started: float, scheduler: Scheduler) -> RunOutcome:
         """Choose samples, then profile and score each pending method over `split`."""
         how = "scanned; frames decoded on demand" if isinstance(split, StreamedSplit) else "loaded"
         self._log(
@@ -161,7 +162,8 @@ class Runner:
             self.store.read_manifest().get("sample_images") if self.store.exists() else None
         )
         samples = old_samples or choose_samples(split, haze)
-        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+        self.where = scheduler.manifest()
+        self.store.write_manifest(self.manifest(samples, len(self.ids)).to_dict())
         self._save_reference_samples(split, samples)
         finished = self._finished_specs()
         sized = sized_fields(self.config.profile_sizes)
@@ -175,18 +177,18 @@ class Runner:
             self.store.per_image_writer(self.row_metrics) as rows,
             self.store.methods_writer(sized) as table,
         ):
-            if self.cluster is not None:
-                from .dispatch import DistributedScoring
-
-                scoring = DistributedScoring(
-                    self.cluster, self.config, self.store, split, samples, self._log
-                )
-                scoring.run(pending, rows, table)
-                self.cluster_profiles = scoring.other_profiles
-            else:
-                for planned in pending:
-                    self._run_method(planned, split, samples, rows, table)
-        self.store.write_manifest(self.manifest(samples, len(self.ids)))
+            lifecycle = MethodLifecycle(
+                scheduler,
+                self.store,
+                split,
+                samples,
+                self.config.batch_size,
+                self._log,
+                self.config.progress,
+            )
+            lifecycle.run(pending, rows, table)
+            self.other_profiles = lifecycle.other_profiles
+        self.store.write_manifest(self.manifest(samples, len(self.ids)).to_dict())
         problems = self.final_problems()
         data_problems = self.data_report.problems()
         return RunOutcome(self.store.root, not problems, problems, data_problems)
@@ -246,12 +248,19 @@ class Runner:
         """The names of the metrics this run computes, in order (per_image.csv's columns)."""
         return metrics.metric_names(self.metrics)
 
-    def manifest(self, samples: list[str], n_images: int) -> dict[str, Any]:
+    def manifest(self, samples: list[str], n_images: int) -> RunManifest:
         """The run's manifest as it stands now (keeps the first `created` time)."""
         old = self.store.read_manifest() if self.store.exists() else {}
         methods_run = [p.method for p in self.planned]
         manifest = run_manifest(
-            self.dataset, self.config, methods_run, self.device, self.store, samples, n_images, old
+            self.dataset,
+            self.config,
+            methods_run,
+            self.device,
+            self.store.root.name,
+            samples,
+            n_images,
+            old,
         )
         manifest.update(metrics=self.metric_names, paired=is_paired(self.dataset))
         if self.metric_params:
@@ -263,10 +272,9 @@ class Runner:
         }
         if self.data_report is not None:
             manifest["data_report"] = self.data_report.to_dict()
-        if self.cluster is not None:  # where a distributed run ran
-            manifest["cluster"] = self.cluster.manifest()
-            manifest["cluster"]["other_device_profiles"] = self.cluster_profiles
-        return manifest
+        if self.where is not None:  # where a distributed run ran
+            manifest["cluster"] = {**self.where, "other_device_profiles": self.other_profiles}
+        return parse_manifest(manifest)
 
     def _finished_specs(self) -> set[str]:
         """Specs that need nothing more: all scored, or not scoreable (no weights)."""
@@ -287,74 +295,6 @@ class Runner:
                 if image is not None and not path.exists():
                     save_png(to_uint8(image[0]), path)
 
-    def _method_row(self, method: Method, status: str, reason: str = "", **extra: Any) -> dict:
-        return method_row(method, status, reason, device_name(self.device), **extra)
-
-    def _run_method(self, planned, split, samples, rows, table) -> None:
-        method = planned.method
-        height, width = split.common_size()
-        profile_error = ""
-        try:
-            prof = profile_method(method, height, width, self.config.latency_budget_s).to_dict()
-        except Exception as exc:  # a broken method must not sink the run: score it anyway
-            profile_error = f"profiling failed: {failure_text(exc)}"
-            prof = {"params": method.num_params, "file_size_bytes": method.file_size_bytes}
-            self._log(f"{method.spec}: {profile_error}")
-        for size in self.config.profile_sizes:
-            prof.update(
-                profile_at_size(
-                    method,
-                    size,
-                    self.config.latency_budget_s,
-                    prof.get("latency_median_ms"),
-                    (height, width),
-                )
-            )
-        if not method.is_ready:
-            reason = method.not_ready_reason()
-            table.write([self._method_row(method, "not scored", reason, **prof)])
-            self._log(f"{method.spec}: profiled; not scored ({reason})")
-            return
-        table.write([self._method_row(method, "profiled", profile_error, **prof)])
-        done = self.store.done_images(method.spec)
-        todo = [
-            i for i in range(len(split.ids)) if split.ids[i] not in done and i not in split.errors
-        ]
-        latency = prof.get("latency_median_ms")
-        if latency is not None:
-            self._log(
-                f"{method.spec}: {len(todo)} images to score, about "
-                f"{_duration(latency / 1000 * len(todo))} at {latency:.1f} ms/image (batch 1)"
-            )
-        status, reason = self._score(method, split, todo, samples, rows)
-        if status == "done" and profile_error:
-            status, reason = "failed", profile_error
-        table.write([self._method_row(method, status, reason, **prof)])
-
-    def _score(self, method, split, todo, samples, rows) -> tuple[str, str]:
-        """The quality pass over `todo`; returns the method's final status and reason."""
-        bar = tqdm(
-            total=len(todo),
-            desc=method.spec,
-            unit="img",
-            disable=not self.config.progress,
-            leave=True,
-            file=sys.stderr,
-        )
-        limit = self.config.max_consecutive_failures
-        frames = FrameChanges() if self.is_video else None  # per method, in frame order
-        scorer = ImageScorer(
-            method, split, todo, self.device, self.config.batch_size, limit, samples
-        )
-        scorer.use(self.metrics, frames)
-        for scored in scorer.batches():
-            for image_id, image in scored.samples.items():
-                save_png(image, self.store.sample_path(method.spec, image_id))
-            rows.write(scored.rows)
-            bar.update(len(scored.rows))
-        bar.close()
-        return scorer.status, scorer.reason
-
     def _log(self, message: str) -> None:
         if self.config.progress:
             tqdm.write(message, file=sys.stderr)
@@ -362,9 +302,6 @@ class Runner:
             print(message, file=sys.stderr)
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+def _kind(name: str) -> str:
+    """The kind of a registered method (neural, classical, reference)."""
+    return str(methods.method_class(name).kind)

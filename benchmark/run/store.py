@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import RunConflictError, RunFolderError, one_line
 from ..files import atomic_write_json, atomic_write_text, safe_name
 from ..metrics import all_metrics, default_metrics, metric_names
+from .manifest import RunManifest, parse_manifest
 
 ROW_KEYS = ("spec", "method", "image_id", "group")
 OUTCOME_FIELDS = ("seconds", "status", "error", "device")
@@ -160,7 +161,12 @@ class RunStore:
             ) from None
         if not isinstance(manifest, dict):
             raise RunFolderError(f"{self.manifest_path} is corrupt (not a JSON object)")
+        parse_manifest(manifest, str(self.manifest_path))  # a newer schema: refused in one line
         return manifest
+
+    def manifest(self) -> RunManifest:
+        """The manifest, typed (schema 1 folders read the same)."""
+        return parse_manifest(self.read_manifest(), str(self.manifest_path))
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a manifest."""

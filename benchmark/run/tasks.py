@@ -25,7 +25,8 @@ from ..environment import device_name
 from ..errors import failure_text, one_line
 from ..metrics import Metric, get_metric
 from ..metrics.flicker import FrameChanges
-from .profiling import profile_method
+from ..weights.resolver import WeightsChoice, build_method
+from .cost import cost_profile
 from .scoring import ImageScorer
 
 
@@ -44,14 +45,15 @@ class WorkContext:
     #: parameterised metrics bound on the driver: their loaded models travel with the context
     bound_metrics: tuple[Metric, ...] = ()
     video: bool = False  # frames of a video: record frame changes (flicker) within each chunk
+    profile_sizes: tuple[tuple[int, int], ...] = ()  # --profile-size: deployment resolutions
 
 
 @dataclass(frozen=True)
 class MethodRef:
-    """One method spec as text, its weights file, and the module that registers it."""
+    """One method spec as text, the weights the driver resolved for it, its registering module."""
 
     spec: str
-    weights: str | None
+    weights: WeightsChoice
     module: str
 
 
@@ -64,6 +66,7 @@ class ChunkResult:
     status: str = "done"
     reason: str = ""
     device_name: str = ""
+    final: bool = False  # the scheduler's last result for this method
 
 
 _LOCK = threading.Lock()
@@ -92,17 +95,13 @@ def cached_dataset(context: WorkContext) -> PairedDataset:
 def cached_method(context: WorkContext, ref: MethodRef) -> Method:
     """The method of `ref`, built once per worker process (plugins imported as on the driver)."""
     device = worker_device(context)
-    key = (ref.spec, ref.weights, str(device), context.trust_weights)
+    key = (ref.spec, ref.weights.path, ref.weights.sha256, str(device), context.trust_weights)
     with _LOCK:
         if key not in _METHODS:
             if ref.module and ref.module != "__main__":
                 importlib.import_module(ref.module)  # registers a plugin or test method
-            _METHODS[key] = methods.get_method(
-                methods.parse_spec(ref.spec),
-                device=device,
-                weights=ref.weights,
-                trust_weights=context.trust_weights,
-            )
+            # exactly the driver's choice, its sha256 verified; no weights: raises, never scores
+            _METHODS[key] = build_method(ref.weights, device, context.trust_weights)
         return _METHODS[key]
 
 
@@ -139,13 +138,8 @@ def profile_task(
     """Profile one method on this worker: the profile's fields, or `error` if it failed."""
     device = worker_device(context)
     method = cached_method(context, ref)
-    out: dict[str, Any] = {"device_name": device_name(device)}
-    try:
-        out.update(profile_method(method, height, width, budget_s).to_dict())
-    except Exception as exc:  # a broken method must not sink the run: score it anyway
-        out["error"] = f"profiling failed: {failure_text(exc)}"
-        out.update(params=method.num_params, file_size_bytes=method.file_size_bytes)
-    return out
+    fields = cost_profile(method, height, width, budget_s, context.profile_sizes)
+    return {"device_name": device_name(device), **fields}
 
 
 def score_task(

@@ -9,16 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from methods import NeuralMethod, Spec, get_method, parse_spec, resolve_device
-from methods.core.errors import InitError
-from methods.core.neural import InitComparison
-from methods.core.weights import read_sidecar
+from methods import (
+    InitComparison,
+    InitError,
+    NeuralMethod,
+    Spec,
+    get_method,
+    parse_spec,
+    read_sidecar,
+    resolve_device,
+)
 
 from ..data import PairedDataset
 from ..environment import git_commit
@@ -37,7 +44,7 @@ from .trainer import train
 
 def compare_init(
     config: TrainConfig,
-    public: str | Path | None = None,
+    files: Mapping[str, str | Path] | None = None,
     dataset: PairedDataset | None = None,
     seeds: int = 1,
     data: TrainData | None = None,
@@ -51,7 +58,7 @@ def compare_init(
     """
     config.validate()
     spec = parse_spec(config.spec)
-    comparison = _comparison(config, spec, public, seeds)
+    comparison = _comparison(config, spec, files, seeds)
     folder = compare_folder(config.out_path(spec))
     if data is None:
         data = load_train_data(
@@ -74,7 +81,7 @@ def compare_init(
 
 
 def _comparison(
-    config: TrainConfig, spec: Spec, public: str | Path | None, seeds: int
+    config: TrainConfig, spec: Spec, files: Mapping[str, str | Path] | None, seeds: int
 ) -> InitComparison:
     """The method's inits to compare; TrainingError unless a comparison can run as asked."""
     method = get_method(spec, use_shipped=False)
@@ -83,7 +90,7 @@ def _comparison(
             f"--compare-init is not supported by {spec.name}: it is a classical method"
         )
     try:
-        comparison = method.init_comparison(public)
+        comparison = method.init_comparison(files)
     except InitError as exc:
         raise TrainingError(str(exc)) from None
     if config.val_every == 0:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from methods.core.recipe import TrainingRecipe
+from methods import TrainingRecipe
 
 from ..errors import TrainingError
 from ..files import safe_name

@@ -11,8 +11,7 @@ from typing import Any
 
 import torch
 
-from methods import NeuralMethod, Spec, available_methods, get_method, method_class
-from methods.core.errors import InitError
+from methods import InitError, NeuralMethod, Spec, available_methods, get_method, method_class
 
 from ..errors import TrainingError
 from ..files import sha256_file

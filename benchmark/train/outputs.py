@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from methods import NeuralMethod
-from methods.core.weights import sidecar_path
+from methods import NeuralMethod, sidecar_path
 
 from ..files import atomic_write_text, sha256_file
 from .checkpoints import cpu_state, save_torch

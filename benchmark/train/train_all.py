@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from methods import NeuralMethod, available_methods, method_class
-from methods.core.releases import trained_dir
-from methods.core.weights import shipped_weights_for, trained_weights_for
+from methods import NeuralMethod, available_methods, method_class, trained_dir
 
 from ..errors import USER_ERRORS, failure_text
 from ..files import safe_name
+from ..weights.resolver import resolve_weights
 from .config import TrainConfig, recipe_overrides, replace_config
 from .data import load_train_data, open_training_data
 from .progress import say
@@ -38,9 +37,10 @@ def methods_to_train() -> tuple[list[str], dict[str, str]]:
     for name in available_methods():
         if not issubclass(method_class(name), NeuralMethod):
             continue
-        if shipped_weights_for(name) is not None:
+        source = resolve_weights(name, trained_folder=None).source  # the run's own resolver
+        if source == "shipped":
             skipped[name] = "shipped weights"
-        elif trained_weights_for(name, trained_dir()) is not None:
+        elif source.startswith("suite-trained"):
             skipped[name] = "already suite-trained"
         else:
             todo.append(name)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from methods.core.releases import Release
+from methods import Release
 
 from ..errors import FetchError
 

@@ -6,9 +6,17 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from methods import NeuralMethod, available_methods, get_method, method_class, parse_spec
-from methods.core.releases import Release, find_release, release_path
-from methods.core.weights import sha256_file
+from methods import (
+    NeuralMethod,
+    Release,
+    available_methods,
+    find_release,
+    get_method,
+    method_class,
+    parse_spec,
+    release_path,
+    sha256_file,
+)
 
 from ..errors import FetchError
 from ..files import atomic_target

@@ -273,8 +273,9 @@ class NeuralMethod(Method):
             raise NotImplementedError(f"{self.name} names init {choice!r} but does not apply it")
         return None
 
-    def init_comparison(self, public: str | Path | None = None) -> InitComparison:
-        """The inits that `train --compare-init` trains, `public` being one more file to start from."""
+    def init_comparison(self, files: Mapping[str, str | Path] | None = None) -> InitComparison:
+        """The inits that `train --compare-init` trains; `files` (label -> weights file, from
+        `--init-weights NAME=PATH`) are more starts, each read as `--init PATH` would be."""
         raise InitError(
             f"--compare-init is not supported by {self.name}: it has no initialisations to compare"
         )

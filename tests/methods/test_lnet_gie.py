@@ -136,7 +136,7 @@ def test_init_comparison_lists_random_and_aodnet_starts(tmp_path, monkeypatch) -
     public = tmp_path / "dehazer.pth"
     public.write_bytes(b"")
     monkeypatch.setattr(lnet_gie, "shipped_weights_for", lambda spec: tmp_path / "aod.pth")
-    comparison = m.init_comparison(public)
+    comparison = m.init_comparison({"aodnet-public": public})
     assert comparison.inits == {
         "random": "random",
         "aodnet-shipped": "aodnet",
@@ -144,7 +144,7 @@ def test_init_comparison_lists_random_and_aodnet_starts(tmp_path, monkeypatch) -
     }
     assert comparison.title == "random vs AOD-Net initialisation"
     with pytest.raises(InitError, match="file not found"):
-        m.init_comparison(tmp_path / "missing.pth")
+        m.init_comparison({"aodnet-public": tmp_path / "missing.pth"})
     monkeypatch.setattr(lnet_gie, "shipped_weights_for", lambda spec: None)
     with pytest.raises(InitError, match="nothing to compare"):
         m.init_comparison()

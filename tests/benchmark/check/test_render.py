@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.check import CheckOptions, Comparison
-from benchmark.check.cells import difference_text, effect_text, p_text, value_text
+from benchmark.check.comparison_cells import difference_text, effect_text, p_text, value_text
 from benchmark.check.figures import plot_differences
 
 

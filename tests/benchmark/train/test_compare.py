@@ -21,7 +21,9 @@ def test_compare_init_writes_curves_for_each_init(
 ) -> None:
     monkeypatch.setattr(lnet_gie, "shipped_weights_for", lambda spec: None)
     cfg = config(tmp_path / "lnet.pth", "lnet-gie", epochs=2)
-    folder = compare_init(cfg, public=aod_file, seeds=1, dataset=None, data=data)["folder"]
+    folder = compare_init(cfg, {"aodnet-public": aod_file}, seeds=1, dataset=None, data=data)[
+        "folder"
+    ]
     assert folder == tmp_path / "lnet-compare-init"
     with open(folder / "curves.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -34,10 +36,10 @@ def test_compare_init_writes_curves_for_each_init(
     monkeypatch.setattr(
         compare_module, "train", lambda *a, **k: pytest.fail("should reuse the runs")
     )
-    again = compare_init(cfg, public=aod_file, seeds=1, data=data)["summary"]["summary"]
+    again = compare_init(cfg, {"aodnet-public": aod_file}, seeds=1, data=data)["summary"]["summary"]
     assert again == summary["summary"]
     with pytest.raises(TrainingError, match="nothing to compare"):
-        compare_init(cfg, public=None, data=data)
+        compare_init(cfg, None, data=data)
 
 
 @pytest.mark.parametrize(

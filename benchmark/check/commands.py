@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CheckError
-from .comparison import CheckResult, Comparison
-from .formatting import short
 from .latency import rerun_latency, rerun_size, stored_latency, stored_side
+from .number_text import short
 from .options import LATENCY, CheckOptions
 from .pairing import pair_images
+from .results import CheckResult, Comparison
 from .runs import RunData, check_same_data, load_run, metric_model_mismatches, resolve_spec
 from .verdicts import assign_verdicts, errors_comparison, quality_comparison, status_comparison
 

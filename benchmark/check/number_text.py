@@ -1,4 +1,4 @@
-"""Cell text for the check and ablation reports: finite tests, fixed digits, counts, MACs."""
+"""How numbers read in the check and ablation reports: finite tests, fixed digits, counts, MACs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from methods.core.params import format_value
+from methods import format_value
 
 MISSING = "–"
 

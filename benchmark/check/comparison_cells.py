@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..metrics import get_metric
-from .comparison import ERRORS, Comparison
-from .formatting import MISSING, finite
+from .number_text import MISSING, finite
 from .options import LATENCY, LATENCY_UNIT
+from .results import ERRORS, Comparison
 
 
 def value_text(metric: str, value: float | str) -> str:
