@@ -8,6 +8,7 @@ chunks. `ranges` records each request's Range header.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -29,10 +30,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.state.setdefault("ranges", []).append(self.headers.get("Range"))
-        try:
-            self._serve()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading: what the limits under test do
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._serve()  # the client may stop reading: what the limits under test do
 
     def _serve(self) -> None:
         if self.state.get("endless"):

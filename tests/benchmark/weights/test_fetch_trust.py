@@ -80,9 +80,7 @@ def test_symlinked_release_folder_is_refused(tmp_path, monkeypatch) -> None:
     assert not any(elsewhere.iterdir())
 
 
-def test_hard_linked_partial_is_refused_and_the_other_name_untouched(
-    tmp_path, monkeypatch
-) -> None:
+def test_hard_linked_partial_is_refused_and_the_other_name_untouched(tmp_path, monkeypatch) -> None:
     victim = tmp_path / "victim.bin"
     victim.write_bytes(b"x" * 1000)
     dest = _dest()
@@ -103,9 +101,7 @@ def test_endless_stream_stops_one_byte_past_the_pinned_size(tmp_path, monkeypatc
     assert not list(release_path("gcanet", RELEASE).parent.iterdir())
 
 
-def test_larger_announced_size_is_refused_before_any_byte_is_written(
-    tmp_path, monkeypatch
-) -> None:
+def test_larger_announced_size_is_refused_before_any_byte_is_written(tmp_path, monkeypatch) -> None:
     with serve(_mirror(tmp_path, bytes(RELEASE.size + 1)), {}) as url:
         monkeypatch.setenv("DEHAZE_BENCH_MIRROR", url)
         with pytest.raises(FetchError, match=r"announces 2,824,157 bytes.*refused before"):
@@ -131,9 +127,7 @@ def test_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch, capsys) -> 
         subprocess.run(["umount", "-l", str(cache)], check=False)
 
 
-def test_stalled_mirror_says_timeout_after_the_asked_seconds(
-    tmp_path, monkeypatch, capsys
-) -> None:
+def test_stalled_mirror_says_timeout_after_the_asked_seconds(tmp_path, monkeypatch, capsys) -> None:
     with serve(_mirror(tmp_path, bytes(RELEASE.size)), {"stall": 5}) as url:
         monkeypatch.setenv("DEHAZE_BENCH_MIRROR", url)
         code = main(["weights", "fetch", "gcanet", "--no-progress", "--timeout", "0.5"])
@@ -157,7 +151,7 @@ def test_wrong_partial_is_blamed_on_the_kept_bytes_not_the_url(
     (dest.parent / (dest.name + ".partial")).write_bytes(b"\0" * 1000)  # not a prefix of it
     with serve(_mirror(tmp_path, data), {}) as url:
         monkeypatch.setenv("DEHAZE_BENCH_MIRROR", url)
-        with pytest.raises(FetchError, match="kept at .* by an earlier download, completed from"):
+        with pytest.raises(FetchError, match=r"kept at .* by an earlier download, completed from"):
             fetch_release("gcanet", progress=False)
         path, digest = fetch_release("gcanet", progress=False)  # the advice works
     assert digest == RELEASE.sha256 and path.read_bytes() == data
