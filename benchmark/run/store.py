@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..csv_cells import guard_row, unguard_frame
 from ..errors import RunConflictError, RunFolderError, one_line
 from ..files import atomic_write_json, atomic_write_text, safe_name
 from ..metrics import all_metrics, default_metrics, metric_names
@@ -116,7 +117,7 @@ class CsvAppender:
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Append rows and make them durable before returning."""
         for row in rows:
-            self.writer.writerow(row)
+            self.writer.writerow(guard_row(row))  # raw ids come back through _read_csv
         self.flush()
 
     def flush(self) -> None:
@@ -255,7 +256,7 @@ def _read_csv(path: Path, fields: tuple[str, ...]) -> pd.DataFrame:
     if not data:
         return pd.DataFrame(columns=list(fields))
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        frame = unguard_frame(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RunFolderError(f"{path} is corrupt ({one_line(exc)}): restore it") from None
     for field in fields:
