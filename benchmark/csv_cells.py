@@ -56,7 +56,7 @@ def guard_row(row: Mapping[str, Any]) -> dict[str, Any]:
 def _map_text(frame: pd.DataFrame, func: Any) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(func)
     out.columns = [func(str(c)) if isinstance(c, str) else c for c in out.columns]
     return out
