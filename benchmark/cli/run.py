@@ -8,10 +8,8 @@ from pathlib import Path
 
 import torch
 
-from ..errors import UsageError
 from ..report import build_report, print_summary
 from ..run import RunConfig, Runner
-from ..run.distributed import check_scheduler
 from .common import (
     add_data_args,
     add_threads_arg,
@@ -26,6 +24,7 @@ from .common import (
     profile_size,
     run_id,
 )
+from .scheduler import check_local_workers, check_reachable, scheduler
 
 
 def command_line() -> list[str]:
@@ -35,10 +34,19 @@ def command_line() -> list[str]:
     return list(sys.argv)
 
 
+def all_lowercase(item: str) -> str:
+    """A --methods value with 'ALL' (any case) as 'all': method names are case-insensitive too."""
+    parts = item.split(",")  # a comma inside [..] splits a spec, which is joined back unchanged
+    return ",".join("all" if part.strip().lower() == "all" else part for part in parts)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured methods, write the report, print the summary; 1 if incomplete."""
     if args.threads:
         torch.set_num_threads(args.threads)
+    check_local_workers(args.scheduler, args.oversubscribe)
+    check_reachable(args.scheduler)
+    args.methods = [all_lowercase(item) for item in args.methods]
     config = config_from_args(
         RunConfig,
         args,
@@ -57,14 +65,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     build_report(outcome.run_dir)
     print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems])
     return outcome.exit_code
-
-
-def scheduler(text: str) -> str:
-    """argparse type: local:N or a Dask scheduler address (tcp://HOST:PORT)."""
-    try:
-        return check_scheduler(text)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scheduler ")) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -138,6 +138,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="score on Dask: local:N (N worker processes here) or tcp://HOST:PORT (a running "
         "cluster); needs the distributed extra",
+    )
+    p.add_argument(
+        "--oversubscribe",
+        action="store_true",
+        help="let --scheduler local:N start more worker processes than this machine has cores",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(

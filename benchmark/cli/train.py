@@ -15,7 +15,14 @@ from ..train import TrainConfig, compare_init, train
 from ..train.config import recipe_overrides, replace_config
 from ..train.timing import time_train_steps
 from ..train.train_all import train_all
-from .common import add_threads_arg, config_from_args, data_options, device, positive_int
+from .common import (
+    add_threads_arg,
+    config_from_args,
+    data_options,
+    device,
+    frame_size,
+    positive_int,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "without weights, into the cache (resumable)",
     )
     p.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
-    p.add_argument("--size", type=positive_int, default=None, help="synthetic frame size (256)")
+    p.add_argument(
+        "--size", type=frame_size, default=None, help="synthetic frame size (256; 16 to 4096)"
+    )
     p.add_argument("--data-seed", type=int, default=None, help="synthetic generator seed (0)")
     p.add_argument("--epochs", type=int, default=30, help="epochs (the paper's protocol: 30)")
     p.add_argument(
