@@ -195,7 +195,8 @@ def _train_all(args: argparse.Namespace, config: TrainConfig) -> int:
     for name, why in result.skipped.items():
         print(f"{name}: skipped ({why})")
     for name, path in result.trained.items():
-        print(f"{name}: trained -> {path}")
+        why = f" ({result.retrained[name]})" if name in result.retrained else ""
+        print(f"{name}: trained -> {path}{why}")
     for name, error in result.failed.items():
         print(f"{name}: FAILED {error}", file=sys.stderr)
     return 1 if result.failed else 0

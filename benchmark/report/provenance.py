@@ -7,9 +7,11 @@ from typing import Any
 
 from methods import method_class
 from methods.core.errors import MethodError
-from methods.core.releases import find_release
+from methods.core.releases import find_release, trained_dir
 from methods.core.spec import spec_name
-from methods.core.weights import read_sidecar, shipped_weights_for
+from methods.core.weights import read_sidecar, shipped_weights_for, trained_weights_for
+
+from ..train.budget import budget_text
 
 #: footnote for rows scored with the authors' weights
 OFFICIAL_NOTE = (
@@ -28,11 +30,20 @@ def provenance_cell(row: Any) -> str:
     if source == "shipped":
         return _shipped(spec, sha)
     if source.startswith("suite-trained"):
-        fingerprint = source.partition(":")[2]
-        return f"suite-trained (data {fingerprint})" if fingerprint else "suite-trained"
+        return _suite_trained(spec, sha, source.partition(":")[2])
     if source.startswith("official:"):
         return _official(spec, source.partition(":")[2])
     return f"user file (sha256 {sha[:12]})" if sha else "user file"
+
+
+def _suite_trained(spec: str, sha: str, fingerprint: str) -> str:
+    """'suite-trained, 2 epochs x 4 images (data <fingerprint>)': the budget when it is not
+    the recipe's full one, from the sidecar of that exact file in the cache's trained/ folder."""
+    path = trained_weights_for(spec, trained_dir())
+    side = read_sidecar(path) if path is not None else None
+    budget = budget_text(side) if side and side.get("sha256") == sha else ""
+    label = f"suite-trained, {budget}" if budget else "suite-trained"
+    return f"{label} (data {fingerprint})" if fingerprint else label
 
 
 def _shipped(spec: str, sha: str) -> str:
