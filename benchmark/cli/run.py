@@ -9,7 +9,9 @@ from pathlib import Path
 import torch
 
 from ..report import build_report, print_summary
+from ..report.metric_gaps import gap_problems, metric_gaps
 from ..run import RunConfig, Runner
+from ..run.store import RunStore
 from .common import (
     add_data_args,
     add_threads_arg,
@@ -63,7 +65,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
     outcome = runner.run()
     build_report(outcome.run_dir)
-    print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems])
+    gaps = metric_gaps(RunStore(outcome.run_dir))
+    unscored = gap_problems(gaps)
+    print_summary(outcome.run_dir, [*outcome.data_problems, *outcome.problems, *unscored])
+    for gap in gaps:
+        if not gap.none:
+            print(f"note: {gap.text()}")
+    if unscored and outcome.exit_code in (0, 3):
+        return 1  # a metric asked for and computed for no image: the run is incomplete
     return outcome.exit_code
 
 

@@ -34,6 +34,7 @@ LEFT_OUT_WHY = (
     "kind); put the images in a folder of their own and run it separately"
 )
 
+
 def _hash_file(digest: Any, path: Path) -> None:
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):

@@ -13,6 +13,7 @@ from ..run.store import RunStore
 from .deployment import deployment_notes, deployment_table, profile_sizes
 from .figures import make_figures, sample_columns
 from .html import write_report_html
+from .metric_gaps import gap_notes, metric_gaps
 from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
@@ -36,6 +37,7 @@ def build_report(
     notes1 = table1_notes(summary)
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
+    notes1 += gap_notes(metric_gaps(store))
     if has_official(summary.to_dict("records")):
         notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary, manifest.get("environment", {}))
