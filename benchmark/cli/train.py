@@ -71,7 +71,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Procedure 1 for lnet-gie)",
     )
     p.add_argument("--device", type=device, default="auto", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--out", default=None, help="weights file (default: weights/<spec>.pth)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="weights file (default: weights/<spec>.pth in the current folder, where `run` "
+        "started from the same folder finds it)",
+    )
     p.add_argument("--seed", type=int, default=0, help="training seed (init, shuffling, crops)")
     p.add_argument(
         "--limit",
@@ -173,8 +178,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     record = result.record
     psnr = record["final_val_psnr"]
     tail = f", validation PSNR {psnr:.2f} dB" if psnr is not None else ""
+    where = "" if result.weights.is_absolute() else f" (in {Path.cwd()})"
     print(
-        f"wrote {result.weights} ({record['epochs']} epochs, train loss "
+        f"wrote {result.weights}{where} ({record['epochs']} epochs, train loss "
         f"{record['final_loss']:.5f}{tail}); sidecar {result.sidecar}, curves {result.plot}"
     )
     return 0

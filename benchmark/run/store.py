@@ -174,7 +174,7 @@ class RunStore:
             if key in manifest and old.get(key) != manifest.get(key):
                 raise RunConflictError(
                     f"run id {self.root.name!r} exists with a different {key.replace('_', ' ')} "
-                    f"({_short(old.get(key))} vs now {_short(manifest.get(key))}): "
+                    f"({_difference(old.get(key), manifest.get(key))}): "
                     "choose another --run-id or delete that run folder"
                 )
 
@@ -283,6 +283,19 @@ def _typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         if not bad.any():  # a column of numbers (unknown columns that hold text stay text)
             frame[column] = values.astype(float)
     return frame
+
+
+def _difference(old: Any, new: Any) -> str:
+    """What differs between the run's value and the asked one, never cut where they differ."""
+    if isinstance(old, list) and isinstance(new, list):
+        gone = [x for x in old if x not in new]
+        added = [x for x in new if x not in old]
+        if gone or added:
+            parts = [f"only in the run: {_short(gone, 200)}"] if gone else []
+            parts += [f"only asked now: {_short(added, 200)}"] if added else []
+            return "; ".join(parts)
+        return f"the same {len(old)} in another order: {_short(old, 200)} vs now {_short(new, 200)}"
+    return f"{_short(old)} vs now {_short(new)}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
