@@ -58,7 +58,7 @@ def test_formula_ids_are_guarded_and_resume_and_check_see_them_raw(tmp_path, cap
     capsys.readouterr()
     assert main(run_args) == 0  # resumed: every id is found done, nothing scored twice
     assert len(store.per_image()) == len(NASTY)
-    assert sum(1 for _ in open(run / "per_image.csv")) == len(NASTY) + 1
+    assert len((run / "per_image.csv").read_text().splitlines()) == len(NASTY) + 1
     check = ["check", str(run), "--baseline", str(run), "--metrics", "piqe", "--no-figures"]
     assert main([*check, "--out", str(tmp_path / "check")]) == 0
     report = (tmp_path / "check" / "check.md").read_text()

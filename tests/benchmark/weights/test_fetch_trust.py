@@ -7,7 +7,6 @@ about sizes, streams without end or stalls, a 1 MiB tmpfs as the cache, two real
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from benchmark.weights.cache_files import stamp_path
 from methods.core.releases import release_path
 from methods.gcanet import GCANetMethod
 
+from ..tmpfs import mounted
 from .mirror_server import serve
 
 RELEASE = GCANetMethod.releases[0]
@@ -110,12 +110,7 @@ def test_larger_announced_size_is_refused_before_any_byte_is_written(tmp_path, m
 
 
 def test_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch, capsys) -> None:
-    cache = tmp_path / "small"
-    cache.mkdir()
-    mount = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(cache)]
-    if shutil.which("mount") is None or subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
+    with mounted(tmp_path / "small", "size=1m") as cache:
         monkeypatch.setenv("DEHAZE_BENCH_CACHE", str(cache))
         with serve(_mirror(tmp_path, bytes(RELEASE.size)), {}) as url:
             monkeypatch.setenv("DEHAZE_BENCH_MIRROR", url)
@@ -123,8 +118,6 @@ def test_full_disk_is_reported_as_a_full_disk(tmp_path, monkeypatch, capsys) -> 
         err = _one_error_line(capsys.readouterr().err)
         assert "disk full: could not write" in err and ".partial" in err
         assert "ended early" not in err
-    finally:
-        subprocess.run(["umount", "-l", str(cache)], check=False)
 
 
 def test_stalled_mirror_says_timeout_after_the_asked_seconds(tmp_path, monkeypatch, capsys) -> None:
