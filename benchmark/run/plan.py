@@ -15,7 +15,7 @@ from methods.core.spec import split_method_list
 from methods.core.weights import weights_index
 
 from ..data import PairedDataset
-from ..errors import UsageError
+from ..errors import FetchError, UsageError
 from ..weights import official_weights
 from .config import RunConfig
 
@@ -86,6 +86,9 @@ def official_method(spec: methods.Spec, weights: str, device: torch.device, trus
     method = methods.get_method(spec, device=device, use_shipped=False)
     assert isinstance(method, methods.NeuralMethod)
     method.load_weights(path, trust=trust, source=f"official:{release.tag}")
+    loaded = method.weights.sha256 if method.weights else None
+    if release.sha256 is not None and loaded != release.sha256:  # changed since it was verified
+        raise FetchError(f"{path} changed while it was loaded (sha256 {loaded}): run it again")
     return method
 
 

@@ -207,3 +207,14 @@ def test_two_concurrent_fetches_never_share_the_partial(tmp_path, shared_data) -
     assert len(state["ranges"]) == 1  # the second found the verified file and downloaded nothing
     dest = tmp_path / "c" / "official" / "gcanet" / RELEASE.file_name
     assert dest.read_bytes() == data
+
+
+def test_run_never_scores_a_same_size_file_as_official(tmp_path, monkeypatch, capsys) -> None:
+    _dest().write_bytes(bytes(RELEASE.size))  # the right size, other bytes
+    monkeypatch.setenv("DEHAZE_BENCH_MIRROR", "http://127.0.0.1:9")  # offline
+    args = ["run", "--methods", "gcanet", "--weights", "gcanet=official", "--size", "32"]
+    code = main([*args, "--limit", "2", "--out", str(tmp_path / "r"), "--no-progress"])
+    assert code == 2
+    err = _one_error_line(capsys.readouterr().err)
+    assert "gcanet:its at" in err and "has sha256" in err
+    assert not list((tmp_path / "r").rglob("per_image.csv"))
