@@ -59,8 +59,11 @@ def check_reachable(address: str | None, timeout: float = CONNECT_TIMEOUT_S) -> 
     try:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as exc:
-        why = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        if isinstance(exc, TimeoutError):
+            why = f"no answer within {timeout:g} s"
+        else:
+            why = exc.strerror or str(exc)
         raise UsageError(
-            f"cannot reach the Dask scheduler {address} ({why} within {timeout:g} s): start it "
+            f"cannot reach the Dask scheduler {address} ({why}): start it "
             "(dask scheduler / dask worker) or check the address"
         ) from None

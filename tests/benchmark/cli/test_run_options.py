@@ -38,7 +38,7 @@ def test_refused_scheduler_connection_is_one_line_without_retrying(tmp_path, cap
     args = ["run", *FAST, "--out", str(tmp_path), "--scheduler", f"tcp://127.0.0.1:{port}"]
     assert main(args) == 2
     err = _err_line(capsys)
-    assert f"cannot reach the Dask scheduler tcp://127.0.0.1:{port}" in err and "3 s" in err
+    assert f"cannot reach the Dask scheduler tcp://127.0.0.1:{port} (Connection refused)" in err
 
 
 def test_size_has_an_upper_bound(tmp_path, capsys) -> None:
