@@ -90,7 +90,7 @@ def test_run_with_an_npy_as_niqe_model_is_one_line(tmp_path, capsys) -> None:
 
 
 def test_report_out_refuses_another_runs_folder(tmp_path, capsys) -> None:
-    smoky = _write_images(tmp_path / "smoky", 2, (120, 120), seed=1)
+    smoky = _write_images(tmp_path / "smoky", 2, (200, 200), seed=1)
     model = tmp_path / "niqe.npz"
     assert _fit(_write_images(tmp_path / "clean", 2, (200, 200), seed=0), model) == 0
     reports = tmp_path / "reports"
@@ -106,7 +106,7 @@ def test_report_out_refuses_another_runs_folder(tmp_path, capsys) -> None:
 
 
 def test_report_without_methods_csv_says_so(tmp_path, capsys) -> None:
-    smoky = _write_images(tmp_path / "smoky", 2, (120, 120), seed=1)
+    smoky = _write_images(tmp_path / "smoky", 2, (200, 200), seed=1)
     model = tmp_path / "niqe.npz"
     assert _fit(_write_images(tmp_path / "clean", 2, (200, 200), seed=0), model) == 0
     assert _run(smoky, tmp_path / "reports", model) == 0
