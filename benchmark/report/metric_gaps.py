@@ -17,7 +17,8 @@ from ..run.store import RunStore
 #: why a metric is undefined for an image (the generic reason covers the others)
 WHY = {
     "niqe": "needs at least two whole 96x96 patches: smaller (or flat) frames have no score",
-    "piqe": "needs at least one whole 16x16 block with detail: smaller or flat frames have none",
+    "contrast_e": "a rate over the input's visible edges: an input without any (flat) has none",
+    "contrast_r": "a mean over the output's visible edges: an output without any has none",
 }
 GENERIC = "undefined for these images"
 
