@@ -55,7 +55,7 @@ def metric_gaps(store: RunStore) -> list[MetricGap]:
         if name not in ok.columns or ok.empty:
             continue
         values = pd.to_numeric(ok[name], errors="coerce").to_numpy(dtype=float)
-        missing = ~np.isfinite(values)
+        missing = np.isnan(values)  # inf (a perfect PSNR) is a score
         if missing.any():
             example = str(ok["image_id"].to_numpy()[missing.argmax()])
             gaps.append(MetricGap(name, int(missing.sum()), len(values), example))
