@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from collections.abc import Iterator
@@ -83,16 +84,23 @@ def checkpoint_epoch(ckpt: Path) -> int | None:
         return None
 
 
+#: free bytes below which a failed save is called a full disk (a checkpoint is far larger)
+FULL_BELOW = 1 << 20
+
+
 def write_failure(path: str | Path | None, exc: BaseException) -> str:
     """'could not write PATH (reason; N bytes free there)' for a failed save."""
     path = Path(path or ".")
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     reason = " ".join(reason.split())[:120]
     try:
-        free = f"{shutil.disk_usage(path.parent).free:,} bytes free there"
+        left = shutil.disk_usage(path.parent).free
     except OSError:
-        free = "free space unknown"
-    return f"could not write {path} ({reason}; {free})"
+        return f"could not write {path} ({reason}; free space unknown)"
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or left < FULL_BELOW:  # torch says "unexpected pos ..." for a full disk
+        return f"could not write {path}: disk full ({left:,} bytes free there; {reason})"
+    return f"could not write {path} ({reason}; {left:,} bytes free there)"
 
 
 def cpu_state(method: NeuralMethod) -> dict[str, torch.Tensor]:

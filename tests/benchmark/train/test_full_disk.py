@@ -22,7 +22,7 @@ def test_full_disk_keeps_the_last_checkpoint_and_resumes(tmp_path: Path, capsys)
         ckpt = disk / "a.pth.ckpt"
         assert code == 2 and "Traceback" not in err
         (line,) = [x for x in err.splitlines() if x.startswith("error:")]
-        assert f"could not write {ckpt}" in line and "bytes free there" in line
+        assert f"could not write {ckpt}: disk full" in line and "bytes free there" in line
         assert f"the last checkpoint {ckpt} (epoch 1) is kept" in line
         assert not out.exists()
         shutil.copyfile(ckpt, tmp_path / "a.pth.ckpt")  # "free some space": move to a disk
