@@ -17,6 +17,8 @@ from methods import spec_options
 from .errors import UsageError
 
 DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+#: the largest synthetic frame side: a set of 4096x4096 RGB float frames is already gigabytes
+MAX_FRAME_SIDE = 4096
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -39,6 +41,17 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
+    return value
+
+
+def frame_size(text: str) -> int:
+    """argparse type: a synthetic frame side from 16 to MAX_FRAME_SIDE pixels."""
+    value = positive_int(text)
+    if not 16 <= value <= MAX_FRAME_SIDE:
+        raise argparse.ArgumentTypeError(
+            f"must be 16 to {MAX_FRAME_SIDE} (synthetic frames are held in memory; "
+            f"for larger images use --data or --profile-size), got {value}"
+        )
     return value
 
 
@@ -76,11 +89,29 @@ def parse_weights(items: Sequence[str] | None) -> dict[str, str]:
     """`--weights NAME=PATH ...` as {canonical spec or bare name: path}."""
     out: dict[str, str] = {}
     for item in items or []:
-        name, eq, path = item.rpartition("=")  # a variant spec holds '=' itself
-        if not eq or not name or not path:
+        name, path = split_name_path(item)
+        if not name or not path:
             raise UsageError(f"--weights takes NAME=PATH (e.g. ffanet=ffa.pk), got {item!r}")
         out[methods.canonical_spec(name) if spec_options(name) else name] = path
     return out
+
+
+def split_name_path(item: str) -> tuple[str, str]:
+    """'NAME=PATH' split at the first '=' that follows a known method or spec.
+
+    A variant spec holds '=' itself ('lnet-gie:rm=1.0=w.pth') and so may a path
+    ('aodnet=w/epoch=3-step=100.pth'); an unknown name splits at the first '='.
+    """
+    cuts = [at for at, char in enumerate(item) if char == "="]
+    for at in cuts:
+        try:
+            methods.parse_spec(item[:at])
+        except methods.MethodError:
+            continue
+        return item[:at], item[at + 1 :]
+    if not cuts:
+        return "", ""
+    return item[: cuts[0]], item[cuts[0] + 1 :]
 
 
 def parse_pairs(option: str, items: Sequence[str] | None, example: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..csv_cells import write_csv
 from ..errors import CheckError
 from ..files import atomic_write_text
 from ..metrics import Metric, get_metric
@@ -170,7 +171,7 @@ def build_ablation(
     folder = Path(out) if out else run.root / "ablation"
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"csv": folder / "ablation.csv", "markdown": folder / "ablation.md"}
-    ablation.table.to_csv(paths["csv"], index=False)
+    write_csv(ablation.table, paths["csv"])
     figure_line, figure_note = "", ""
     if len(grid.varying) in (1, 2):
         kind = "heatmap" if len(grid.varying) == 2 else "plot"

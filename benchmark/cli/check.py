@@ -21,6 +21,8 @@ from ..files import safe_name
 from ..run.store import RunStore
 from .common import device
 
+DEFAULT_BASELINE = "reports/baseline"
+
 
 def parse_metrics(text: str) -> tuple[str, ...]:
     """'psnr,ssim,latency' -> a validated tuple (order kept, duplicates dropped)."""
@@ -121,7 +123,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Run `check`: verdicts of RUN_DIR against --baseline; exit 1 on a regression."""
 
     options = options_from_args(args, args.rerun_baseline_latency)
-    result = run_check(args.run_dir, args.baseline, options)
+    baseline = args.baseline or DEFAULT_BASELINE
+    if args.baseline is None and not Path(baseline).is_dir():
+        raise CheckError(
+            f"no baseline: --baseline defaults to {DEFAULT_BASELINE}, relative to the current "
+            f"folder ({Path.cwd()}), and there is none there; run from the repository root or "
+            "pass --baseline RUN_DIR"
+        )
+    result = run_check(args.run_dir, baseline, options)
     out = Path(args.out) if args.out else Path(args.run_dir) / "check"
     return _finish(result, out, "check")
 
@@ -134,7 +143,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(exit 1 when something got worse)",
     )
     p.add_argument("run_dir", help="the candidate run folder")
-    p.add_argument("--baseline", default="reports/baseline", help="baseline run folder")
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help=f"baseline run folder (default {DEFAULT_BASELINE}, relative to the current folder)",
+    )
     _add_common(p)
     p.add_argument(
         "--rerun-baseline-latency",

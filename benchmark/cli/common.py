@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from ..errors import UsageError
 from ..options import (  # noqa: F401  (the option checks, shared with the Python API)
     device,
+    frame_size,
     parse_metric_params,
     parse_weights,
     positive_float,
@@ -59,7 +60,7 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
         "--max-frames", type=positive_int, default=None, help="video: at most N frames per video"
     )
     parser.add_argument(
-        "--size", type=positive_int, default=None, help="synthetic frame size (256)"
+        "--size", type=frame_size, default=None, help="synthetic frame size (256; 16 to 4096)"
     )
     parser.add_argument(
         "--data-seed", type=int, default=None, help="synthetic generator seed (default 0)"

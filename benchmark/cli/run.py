@@ -8,10 +8,8 @@ from pathlib import Path
 
 import torch
 
-from ..errors import UsageError
 from ..report import print_summary
 from ..run.api import execute, plan_run
-from ..run.distributed import check_scheduler
 from .common import (
     add_data_args,
     add_threads_arg,
@@ -23,6 +21,7 @@ from .common import (
     profile_size,
     run_id,
 )
+from .scheduler import check_local_workers, check_reachable, scheduler
 
 
 def command_line() -> list[str]:
@@ -32,11 +31,20 @@ def command_line() -> list[str]:
     return list(sys.argv)
 
 
+def all_lowercase(item: str) -> str:
+    """A --methods value with 'ALL' (any case) as 'all': method names are case-insensitive too."""
+    parts = item.split(",")  # a comma inside [..] splits a spec, which is joined back unchanged
+    return ",".join("all" if part.strip().lower() == "all" else part for part in parts)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured methods, write the report, print the summary; 1 if incomplete."""
     if args.threads:
         torch.set_num_threads(args.threads)
     data_options(args)  # refuses the old --seed in one line
+    check_local_workers(args.scheduler, args.oversubscribe)
+    check_reachable(args.scheduler)
+    args.methods = [all_lowercase(item) for item in args.methods]
     options = {name: getattr(args, name) for name in RUN_OPTIONS}
     options["metrics"] = [n for names in args.metrics or [] for n in names] or None
     runner = plan_run(
@@ -49,6 +57,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     args.resume_hint = f"rows so far are saved; resume with --run-id {runner.store.root.name}"
     result = execute(runner)
     print_summary(result.folder, [*result.data_problems, *result.problems])
+    for note in result.notes:
+        print(f"note: {note}")
     return result.exit_code
 
 
@@ -73,14 +83,6 @@ RUN_OPTIONS = (
     "stride",
     "max_frames",
 )
-
-
-def scheduler(text: str) -> str:
-    """argparse type: local:N or a Dask scheduler address (tcp://HOST:PORT)."""
-    try:
-        return check_scheduler(text)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--scheduler ")) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -154,6 +156,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="score on Dask: local:N (N worker processes here) or tcp://HOST:PORT (a running "
         "cluster); needs the distributed extra",
+    )
+    p.add_argument(
+        "--oversubscribe",
+        action="store_true",
+        help="let --scheduler local:N start more worker processes than this machine has cores",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(

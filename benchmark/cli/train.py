@@ -16,7 +16,14 @@ from ..train import TrainConfig, compare_init, train
 from ..train.config import recipe_overrides, replace_config
 from ..train.timing import time_train_steps
 from ..train.train_all import train_all
-from .common import add_threads_arg, config_from_args, data_options, device, positive_int
+from .common import (
+    add_threads_arg,
+    config_from_args,
+    data_options,
+    device,
+    frame_size,
+    positive_int,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "without weights, into the cache (resumable)",
     )
     p.add_argument("--data", default=None, help="paired folder (default: built-in synthetic)")
-    p.add_argument("--size", type=positive_int, default=None, help="synthetic frame size (256)")
+    p.add_argument(
+        "--size", type=frame_size, default=None, help="synthetic frame size (256; 16 to 4096)"
+    )
     p.add_argument("--data-seed", type=int, default=None, help="synthetic generator seed (0)")
     p.add_argument("--epochs", type=int, default=30, help="epochs (the paper's protocol: 30)")
     p.add_argument(
@@ -63,7 +72,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Procedure 1 for lnet-gie)",
     )
     p.add_argument("--device", type=device, default="auto", help="cpu, cuda, cuda:N or auto")
-    p.add_argument("--out", default=None, help="weights file (default: weights/<spec>.pth)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="weights file (default: weights/<spec>.pth in the current folder, where `run` "
+        "started from the same folder finds it)",
+    )
     p.add_argument("--seed", type=int, default=0, help="training seed (init, shuffling, crops)")
     p.add_argument(
         "--limit",
@@ -169,8 +183,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     record = result.record
     psnr = record["final_val_psnr"]
     tail = f", validation PSNR {psnr:.2f} dB" if psnr is not None else ""
+    where = "" if result.weights.is_absolute() else f" (in {Path.cwd()})"
     print(
-        f"wrote {result.weights} ({record['epochs']} epochs, train loss "
+        f"wrote {result.weights}{where} ({record['epochs']} epochs, train loss "
         f"{record['final_loss']:.5f}{tail}); sidecar {result.sidecar}, curves {result.plot}"
     )
     return 0
@@ -191,7 +206,8 @@ def _train_all(args: argparse.Namespace, config: TrainConfig) -> int:
     for name, why in result.skipped.items():
         print(f"{name}: skipped ({why})")
     for name, path in result.trained.items():
-        print(f"{name}: trained -> {path}")
+        why = f" ({result.retrained[name]})" if name in result.retrained else ""
+        print(f"{name}: trained -> {path}{why}")
     for name, error in result.failed.items():
         print(f"{name}: FAILED {error}", file=sys.stderr)
     return 1 if result.failed else 0

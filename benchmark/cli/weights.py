@@ -7,6 +7,8 @@ import argparse
 from methods import cache_dir
 
 from ..weights import add_release, catalogue_rows, fetch_release
+from ..weights.fetch import TIMEOUT_ENV
+from .common import positive_float
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +29,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="download a release whose sha256 is not in the catalogue (prints what it got)",
     )
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fetch.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        help=f"seconds to wait for the server's next byte (default ${TIMEOUT_ENV}, else 60)",
+    )
     fetch.set_defaults(func=cmd_fetch)
     add = actions.add_parser("add", help="check a downloaded FILE and file it in the cache")
     add.add_argument("release", help="e.g. ffanet:its")
@@ -57,7 +65,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_fetch(args: argparse.Namespace) -> int:
     """Download one release (verified) and say where it went."""
     path, digest = fetch_release(
-        args.release, allow_unpinned=args.allow_unpinned, progress=not args.no_progress
+        args.release,
+        allow_unpinned=args.allow_unpinned,
+        progress=not args.no_progress,
+        timeout=args.timeout,
     )
     print(f"{args.release}: {path} (sha256 {digest})")
     return 0

@@ -67,8 +67,9 @@ def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDa
         bad = sorted(set(options) - set(allowed))
         flags = ", ".join(OPTION_FLAGS.get(name, name) for name in bad) or "?"
         where = f"the folder {args[0]}" if args else f"the {cls.__name__} data set"
+        verb = "does" if len(bad) == 1 else "do"
         raise DatasetError(
-            f"{flags} do not apply to {where} (--size/--data-seed are for the built-in synthetic "
+            f"{flags} {verb} not apply to {where} (--size/--data-seed are for the built-in synthetic "
             "set, --stride/--max-frames for videos): drop them"
         ) from None
     return cls(*args, **options)

@@ -28,6 +28,13 @@ LOADER_VERSION = "unpaired-1"
 CHUNK = 1 << 20
 
 
+#: why the images of a folder that also holds videos are not scored
+LEFT_OUT_WHY = (
+    "a folder holding videos is scored as videos only (frames and images differ in size and "
+    "kind); put the images in a folder of their own and run it separately"
+)
+
+
 def _hash_file(digest: Any, path: Path) -> None:
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -216,8 +223,26 @@ class VideoDataset(UnpairedDataset):
                 f"no readable frame in {self.root}: {'; '.join(self.problems.values())}"
             )
         self._fingerprint: str | None = None
+        self.left_out: list[str] = []
         if self.root.is_dir():
             self._read_split_file(self.root, self._entry_ids)
+            self._note_left_out_images()
+
+    def _note_left_out_images(self) -> None:
+        """Images beside the videos are not scored: name them, and why, in the notes."""
+        self.left_out = [p.relative_to(self.root).as_posix() for p in image_files(self.root)]
+        if self.left_out:
+            self._notes = (
+                *self._notes,
+                f"{len(self.left_out)} image file(s) left out (e.g. {self.left_out[0]}): "
+                f"{LEFT_OUT_WHY}",
+            )
+
+    def check(self) -> list[str]:
+        """Problems `data info --check` reports: unreadable videos and images left out."""
+        out = [f"{name}: {why}" for name, why in self.problems.items()]
+        out += [f"{name}: left out ({LEFT_OUT_WHY})" for name in self.left_out]
+        return out
 
     def _entry_ids(self, entry: str) -> list[str] | None:
         """A split-file entry's ids: a frame id, or a video's name (with or without extension)."""
@@ -326,6 +351,7 @@ class VideoDataset(UnpairedDataset):
             "max_frames": self.max_frames,
             "splits": self.split_sizes(),
             "unreadable": self.problems,
+            "left_out": {"images": self.left_out, "why": LEFT_OUT_WHY} if self.left_out else {},
             "split_source": self.split_source,
             "notes": list(self._notes),
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,13 +56,21 @@ def save_model(model: NiqeModel, path: Path) -> None:
 def load_model(path: str | Path) -> NiqeModel:
     """Read a model written by fit-niqe; MetricError (one line) if it is missing or not one."""
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise MetricError(f"NIQE model {path} is a folder: give the .npz file fit-niqe wrote")
     if not path.is_file():
         raise MetricError(f"NIQE model {path} not found: {NEEDS_MODEL.removeprefix('needs ')}")
+    not_model = f"{path} is not a NIQE model (the .npz file fit-niqe writes)"
+    if not zipfile.is_zipfile(path):  # a .npy, a pickle or any other file: never unpickled
+        raise MetricError(f"{not_model}: not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise MetricError(f"{path} is not a NIQE model (.npz from fit-niqe): {exc}") from None
+    except ValueError as exc:
+        why = "it holds pickled objects, which are never loaded" if "pickle" in str(exc) else exc
+        raise MetricError(f"{not_model}: {why}") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise MetricError(f"{not_model}: {exc}") from None
     mu = np.asarray(arrays.pop("mu", np.empty(0)), dtype=np.float64)
     cov = np.asarray(arrays.pop("cov", np.empty(0)), dtype=np.float64)
     if mu.shape != (N_FEATURES,) or cov.shape != (N_FEATURES, N_FEATURES):

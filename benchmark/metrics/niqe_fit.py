@@ -70,9 +70,12 @@ def fit_folder(
     features = np.concatenate(kept) if kept else np.empty((0, N_FEATURES))
     usable = int(np.isfinite(features).all(axis=1).sum())
     if usable < MIN_PATCHES:
+        small = sum("no patch" in reason for _, reason in skipped)
         raise MetricError(
-            f"--data {folder}: only {usable} sharp {PATCH}x{PATCH} patch(es) in {len(kept)} "
-            f"image(s); NIQE needs at least {MIN_PATCHES} (add more or larger clean images)"
+            f"--data {folder}: only {usable} sharp {PATCH}x{PATCH} patch(es) from {len(files)} "
+            f"image(s) ({small} smaller than {PATCH}x{PATCH} or flat, "
+            f"{len(skipped) - small} unreadable); NIQE needs at least {MIN_PATCHES} "
+            f"(add more or larger clean images)"
         )
     if usable < FULL_RANK:
         log(

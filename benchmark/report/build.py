@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..csv_cells import write_csv
 from ..run.store import RunStore
 from .deployment import deployment_notes, deployment_table, profile_sizes
 from .figures import make_figures, sample_columns
 from .html import write_report_html
+from .metric_gaps import gap_notes, metric_gaps
 from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
@@ -30,19 +32,22 @@ def build_report(
     summary = summarize(store)
     paths: dict[str, Path] = {}
     paths["summary"] = folder / "summary.csv"
-    summary.to_csv(paths["summary"], index=False)
+    write_csv(summary, paths["summary"])
     t1, t2 = table1(summary), table2(summary)
     notes1 = table1_notes(summary)
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
+    notes1 += gap_notes(metric_gaps(store))
     if has_official(summary.to_dict("records")):
         notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary, manifest.get("environment", {}))
+    if not store.methods_path.is_file():
+        notes2.append("methods.csv is missing from the run folder: no size or cost to show")
     for name, frame, caption, notes in (
         ("table1", t1, "Quality on the evaluated split (cf. the paper's Table 1)", notes1),
         ("table2", t2, "Size and cost (cf. the paper's Table 2)", notes2),
     ):
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        write_csv(frame, folder / f"{name}.csv")
         (folder / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
         (folder / f"{name}.tex").write_text(
             to_latex(frame, caption, f"tab:{name}", notes), encoding="utf-8"
@@ -52,7 +57,7 @@ def build_report(
     for size in profile_sizes(methods_rows):  # run --profile-size: Table 2 at that resolution
         frame, notes = deployment_table(methods_rows, size), deployment_notes(store, size)
         name = f"table2_{size}"
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        write_csv(frame, folder / f"{name}.csv")
         (folder / f"{name}.md").write_text(to_markdown(frame, notes), encoding="utf-8")
         caption = f"Deployment cost at {size} (cf. the paper's Table 2)"
         (folder / f"{name}.tex").write_text(

@@ -14,9 +14,12 @@ from methods import (
     read_sidecar,
     shipped_weights_for,
     spec_name,
+    trained_dir,
+    trained_weights_for,
     weights_spec_of,
 )
 
+from ..train.budget import budget_text
 from ..weights.resolver import WeightsChoice
 
 #: footnote for rows scored with the authors' weights
@@ -39,6 +42,11 @@ def provenance_cell(row: Any) -> str:
         sidecar = read_sidecar(path) if path is not None else None
         if sidecar and sha and sidecar.get("sha256") not in (None, sha):
             sidecar = None
+    elif source.startswith("suite-trained") and spec:  # that exact file in the cache's trained/
+        path = trained_weights_for(spec, trained_dir())
+        sidecar = read_sidecar(path) if path is not None else None
+        if sidecar and sidecar.get("sha256") != sha:
+            sidecar = None
     return weights_label(WeightsChoice(spec, None, source, sha, sidecar))
 
 
@@ -49,8 +57,11 @@ def weights_label(choice: WeightsChoice) -> str:
         fingerprint = str(((choice.sidecar or {}).get("dataset") or {}).get("fingerprint") or "")
         return f"shipped (data {fingerprint[:12]})" if fingerprint else "shipped"
     if source.startswith("suite-trained"):
+        # the training budget when it is not the recipe's full one ("2 epochs x 4 images")
+        budget = budget_text(choice.sidecar) if choice.sidecar else ""
+        label = f"suite-trained, {budget}" if budget else "suite-trained"
         fingerprint = source.partition(":")[2]
-        return f"suite-trained (data {fingerprint})" if fingerprint else "suite-trained"
+        return f"{label} (data {fingerprint})" if fingerprint else label
     if source.startswith("official:"):
         return _official(choice.spec, source.partition(":")[2])
     if source == "trained":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..csv_cells import read_csv
 from ..files import atomic_write_text
 from .table_formats import to_markdown
 
@@ -21,8 +22,8 @@ def readme_tables(run_dir: Path) -> dict[str, str]:
     Markers are named after the run folder: reports/baseline gives `baseline-table1` and
     `baseline-table2`, reports/real-smoke `real-smoke-table1` and `real-smoke-table2`.
     """
-    table1 = pd.read_csv(run_dir / "table1.csv", dtype=str, keep_default_na=False)
-    table2 = pd.read_csv(run_dir / "table2.csv", dtype=str, keep_default_na=False)
+    table1 = read_csv(run_dir / "table1.csv", dtype=str, keep_default_na=False)
+    table2 = read_csv(run_dir / "table2.csv", dtype=str, keep_default_na=False)
     scored = table1[pd.to_numeric(table1["n"]) > 0].copy()
     scored["n"] = pd.to_numeric(scored["n"])
     name = run_dir.name

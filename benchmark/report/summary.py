@@ -11,6 +11,7 @@ import pandas as pd
 
 from methods import paper_values, spec_name
 
+from ..csv_cells import read_csv
 from ..metrics import all_metrics
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS, flicker
 from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
@@ -70,7 +71,7 @@ def load_summary(run_dir: str | Path) -> pd.DataFrame:
     """summary.csv of a run (recomputed from rows when missing)."""
     store = RunStore(Path(run_dir))
     path = store.root / "summary.csv"
-    return pd.read_csv(path) if path.exists() else summarize(store)
+    return read_csv(path) if path.exists() else summarize(store)
 
 
 def manifest_of(run_dir: str | Path) -> dict[str, Any]:

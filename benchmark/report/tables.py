@@ -90,6 +90,12 @@ def data_notes(report: dict[str, Any]) -> list[str]:
         )
     if unpaired:
         notes.append(f"{len(unpaired)} file(s) without a partner were left out.")
+    left_out = report.get("left_out") or []
+    if left_out:
+        notes.append(
+            f"{len(left_out)} image file(s) beside the videos were left out (e.g. {left_out[0]}): "
+            "a folder holding videos is scored as videos only; listed in manifest.json."
+        )
     return notes
 
 

@@ -58,12 +58,18 @@ def plan_run(
 
 def execute(runner: Runner, report: bool = True) -> Run:
     """Run what `plan_run` planned, then (by default) write its report; the finished `Run`."""
+    from ..report.metric_gaps import gap_problems, metric_gaps
+
     outcome = runner.run()
     if report:
         from ..report import build_report
 
         build_report(outcome.run_dir)
-    return Run(outcome.run_dir, list(outcome.data_problems), list(outcome.problems))
+    gaps = metric_gaps(RunStore(outcome.run_dir))
+    # a metric asked for and computed for no image: the run is incomplete (its status says so)
+    problems = [*outcome.problems, *gap_problems(gaps)]
+    notes = [gap.text() for gap in gaps if not gap.none]
+    return Run(outcome.run_dir, list(outcome.data_problems), problems, notes)
 
 
 def run_config(
@@ -83,7 +89,7 @@ def run_config(
         if value is None:
             continue
         if key in DATA_OPTIONS:
-            check = int if key == "data_seed" else common.positive_int
+            check = {"data_seed": int, "size": common.frame_size}.get(key, common.positive_int)
             values["data_options"][DATA_OPTIONS[key]] = _checked(key, value, check)
         elif key in names and key not in ("methods", "data", "data_options", "command"):
             values[key] = value
@@ -131,6 +137,8 @@ class Run:
     folder: Path
     data_problems: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: what the run could not compute for some images, and why (e.g. NIQE on tiny frames)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)

@@ -25,6 +25,7 @@ class DataReport:
     skipped: dict[str, str] = field(default_factory=dict)
     unpaired: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # files of the folder not scored at all
 
     @property
     def n_valid(self) -> int:
@@ -38,6 +39,8 @@ class DataReport:
             out.append(f"data: {len(self.skipped)} of {self.n_pairs} pair(s) could not be used")
         if self.unpaired:
             out.append(f"data: {len(self.unpaired)} file(s) have no partner and were left out")
+        if self.left_out:
+            out.append(f"data: {len(self.left_out)} image file(s) beside the videos were left out")
         return out
 
     def lines(self) -> list[str]:
@@ -62,6 +65,7 @@ class DataReport:
             "skipped": self.skipped,
             "unpaired": self.unpaired,
             "notes": self.notes,
+            "left_out": self.left_out,
         }
 
 
@@ -73,6 +77,7 @@ def build_data_report(dataset: PairedDataset, split: Split) -> DataReport:
         n_pairs=len(split.ids),
         skipped={split.ids[i]: why for i, why in sorted(split.errors.items())},
         unpaired=[name for side in ("hazy", "clear") for name in unpaired.get(side, [])],
+        left_out=list((info.get("left_out") or {}).get("images") or []),
         # the data set's own note on files without a partner repeats `unpaired`: said once here
         notes=[str(n) for n in info.get("notes") or [] if "partner" not in str(n)]
         if info.get("kind") != "synthetic"  # the generator's description is in the manifest

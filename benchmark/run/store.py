@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..csv_cells import guard_row, unguard_frame
 from ..errors import RunConflictError, RunFolderError, one_line
 from ..files import atomic_write_json, atomic_write_text, safe_name
 from ..metrics import all_metrics, default_metrics, metric_names
@@ -117,7 +118,7 @@ class CsvAppender:
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Append rows and make them durable before returning."""
         for row in rows:
-            self.writer.writerow(row)
+            self.writer.writerow(guard_row(row))  # raw ids come back through _read_csv
         self.flush()
 
     def flush(self) -> None:
@@ -179,7 +180,7 @@ class RunStore:
             if key in manifest and old.get(key) != manifest.get(key):
                 raise RunConflictError(
                     f"run id {self.root.name!r} exists with a different {key.replace('_', ' ')} "
-                    f"({_short(old.get(key))} vs now {_short(manifest.get(key))}): "
+                    f"({_difference(old.get(key), manifest.get(key))}): "
                     "choose another --run-id or delete that run folder"
                 )
 
@@ -261,7 +262,7 @@ def _read_csv(path: Path, fields: tuple[str, ...]) -> pd.DataFrame:
     if not data:
         return pd.DataFrame(columns=list(fields))
     try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        frame = unguard_frame(pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False))
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise RunFolderError(f"{path} is corrupt ({one_line(exc)}): restore it") from None
     for field in fields:
@@ -288,6 +289,19 @@ def _typed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         if not bad.any():  # a column of numbers (unknown columns that hold text stay text)
             frame[column] = values.astype(float)
     return frame
+
+
+def _difference(old: Any, new: Any) -> str:
+    """What differs between the run's value and the asked one, never cut where they differ."""
+    if isinstance(old, list) and isinstance(new, list):
+        gone = [x for x in old if x not in new]
+        added = [x for x in new if x not in old]
+        if gone or added:
+            parts = [f"only in the run: {_short(gone, 200)}"] if gone else []
+            parts += [f"only asked now: {_short(added, 200)}"] if added else []
+            return "; ".join(parts)
+        return f"the same {len(old)} in another order: {_short(old, 200)} vs now {_short(new, 200)}"
+    return f"{_short(old)} vs now {_short(new)}"
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +44,63 @@ def save_torch(obj: Any, path: Path) -> None:
     Not via a bytes buffer: torch names the archive inside a file after the file, so saving
     to a buffer would change the bytes (and sha256) of every weights file.
     """
-    with atomic_target(path) as tmp:
-        torch.save(obj, tmp)
+    try:
+        with atomic_target(path) as tmp:
+            torch.save(obj, tmp)
+    except (RuntimeError, OSError) as exc:  # torch reports a full disk as a RuntimeError
+        raise WriteFailed(write_failure(path, exc)) from None
+
+
+class WriteFailed(TrainingError):
+    """An output or checkpoint that could not be written (a full disk, a read-only folder)."""
+
+
+@contextmanager
+def kept_on_failure(ckpt: Path) -> Iterator[None]:
+    """A failed write as one line that names the file and says which checkpoint is kept."""
+    try:
+        yield
+    except (WriteFailed, OSError) as exc:
+        if isinstance(exc, OSError) and exc.strerror is None:
+            raise  # our own message already
+        text = str(exc) if isinstance(exc, WriteFailed) else write_failure(exc.filename, exc)
+        epoch = checkpoint_epoch(ckpt)
+        kept = (
+            f"the last checkpoint {ckpt} (epoch {epoch}) is kept: free some space and run the "
+            "same command again to resume"
+            if epoch is not None
+            else "no epoch was checkpointed yet: free some space and run it again"
+        )
+        raise WriteFailed(f"{text}: {kept}") from None
+
+
+def checkpoint_epoch(ckpt: Path) -> int | None:
+    """The last epoch a checkpoint holds, or None when there is none (or it cannot be read)."""
+    if not ckpt.is_file():
+        return None
+    try:
+        return int(torch.load(ckpt, map_location="cpu", weights_only=True)["epoch"])
+    except Exception:  # a torn file is no checkpoint to speak of
+        return None
+
+
+#: free bytes below which a failed save is called a full disk (a checkpoint is far larger)
+FULL_BELOW = 1 << 20
+
+
+def write_failure(path: str | Path | None, exc: BaseException) -> str:
+    """'could not write PATH (reason; N bytes free there)' for a failed save."""
+    path = Path(path or ".")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    reason = " ".join(reason.split())[:120]
+    try:
+        left = shutil.disk_usage(path.parent).free
+    except OSError:
+        return f"could not write {path} ({reason}; free space unknown)"
+    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or left < FULL_BELOW:  # torch says "unexpected pos ..." for a full disk
+        return f"could not write {path}: disk full ({left:,} bytes free there; {reason})"
+    return f"could not write {path} ({reason}; {left:,} bytes free there)"
 
 
 def cpu_state(method: NeuralMethod) -> dict[str, torch.Tensor]:

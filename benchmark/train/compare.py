@@ -27,6 +27,7 @@ from methods import (
     resolve_device,
 )
 
+from ..csv_cells import guard_row
 from ..data import PairedDataset
 from ..environment import git_commit
 from ..errors import TrainingError
@@ -164,7 +165,7 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(guard_row(row) for row in rows)
     return buffer.getvalue()
 
 

@@ -18,7 +18,14 @@ from methods import NeuralMethod, Spec, parse_spec, resolve_device
 from ..data import PairedDataset
 from ..errors import TrainingError
 from ..files import check_writable
-from .checkpoints import checkpoint_path, load_checkpoint, restore, resume_key, save_checkpoint
+from .checkpoints import (
+    checkpoint_path,
+    kept_on_failure,
+    load_checkpoint,
+    restore,
+    resume_key,
+    save_checkpoint,
+)
 from .config import TrainConfig
 from .data import TrainData, load_train_data, open_training_data
 from .determinism import deterministic
@@ -85,13 +92,14 @@ def _run(
     loop = Loop(method, optimizer, data, generator, config, device, hooks)
     key, ckpt = resume_key(config, spec, init, data), checkpoint_path(out)
     state = _start_state(loop, ckpt, key)
-    for epoch in range(int(state["epoch"]) + 1, config.epochs + 1):
-        _one_epoch(loop, epoch, state)
-        save_checkpoint(ckpt, loop, {**state, "key": key})
-        if hooks.on_epoch_end is not None:
-            hooks.on_epoch_end(epoch, state["history"])
-    record = run_record(config, spec, method, init, data, device, state, key)
-    result = write_outputs(out, method, record)
+    with kept_on_failure(ckpt):
+        for epoch in range(int(state["epoch"]) + 1, config.epochs + 1):
+            _one_epoch(loop, epoch, state)
+            save_checkpoint(ckpt, loop, {**state, "key": key})
+            if hooks.on_epoch_end is not None:
+                hooks.on_epoch_end(epoch, state["history"])
+        record = run_record(config, spec, method, init, data, device, state, key)
+        result = write_outputs(out, method, record)
     ckpt.unlink(missing_ok=True)
     return result
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ from methods import (
     NeuralMethod,
     Release,
     available_methods,
+    cache_dir,
     find_release,
     get_method,
     method_class,
@@ -19,8 +20,11 @@ from methods import (
 )
 
 from ..errors import FetchError
-from ..files import atomic_target
-from .fetch import MIRROR_ENV, download, source_url
+from ..holder_lock import HolderLock
+from .cache_files import file_sha256, mismatch, remember, write_exclusive
+from .fetch import MIRROR_ENV, UnreachableError, download, source_url
+
+LOCK_SUFFIX = ".lock"
 
 
 def release_for(text: str) -> tuple[str, Release]:
@@ -33,20 +37,35 @@ def release_for(text: str) -> tuple[str, Release]:
     return name, find_release(name, cls.releases, tag or None)
 
 
+class FetchLock(HolderLock):
+    """One download per release at a time: a second `weights fetch` waits for the first."""
+
+    def waiting(self, holder: str) -> str:
+        """Whom the second download waits for."""
+        return f"{self.path.name[: -len(LOCK_SUFFIX)]} is being downloaded by {holder}: waiting"
+
+
+def lock_path(name: str, release: Release) -> Path:
+    """The lock file of one release's download: <cache>/locks/<method>/<file>.lock."""
+    return cache_dir() / "locks" / name / (release.file_name + LOCK_SUFFIX)
+
+
 def is_cached(name: str, release: Release) -> bool:
-    """True when the release's file is in the cache (with the catalogue's size when pinned)."""
-    path = release_path(name, release)
-    return path.is_file() and (release.size is None or path.stat().st_size == release.size)
+    """True when the release's file is in the cache and verified (size and sha256 when pinned)."""
+    try:
+        return mismatch(release_path(name, release), release) is None
+    except FetchError:  # a link planted in the cache: not a usable copy
+        return False
 
 
 def fetch_release(
-    text: str, allow_unpinned: bool = False, progress: bool = True
+    text: str, allow_unpinned: bool = False, progress: bool = True, timeout: float | None = None
 ) -> tuple[Path, str]:
-    """Download `NAME[:TAG]` into the cache unless it is there; return (path, sha256)."""
+    """Download `NAME[:TAG]` into the cache unless a verified copy is there; (path, sha256)."""
     name, release = release_for(text)
     dest = release_path(name, release)
-    if is_cached(name, release):
-        return dest, sha256_file(dest)
+    if mismatch(dest, release) is None:
+        return dest, file_sha256(dest)
     url = source_url(name, release)
     if url is None:
         raise FetchError(
@@ -59,23 +78,34 @@ def fetch_release(
             f"{name}:{release.tag} is unpinned (no verified sha256 in the catalogue): pass "
             "--allow-unpinned to download it anyway; the sha256 it gets is printed"
         )
-    return dest, download(url, dest, release.size, release.sha256, progress=progress)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_path(name, release)
+    log = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    with FetchLock(lock, wait=True, log=log):
+        if mismatch(dest, release) is None:  # the download we waited for brought it
+            return dest, file_sha256(dest)
+        try:
+            digest = download(url, dest, release.size, release.sha256, progress, timeout)
+        except UnreachableError as exc:
+            raise FetchError(
+                f"{exc}: download {release.url} by hand and place it at {dest}, or file it "
+                f"with: python -m benchmark weights add {name}:{release.tag} FILE"
+            ) from None
+    return dest, digest
 
 
 def official_weights(text: str, progress: bool = True) -> tuple[Path, Release]:
-    """The cached file of `NAME[:TAG]`, fetched when missing (pinned, direct releases only)."""
+    """The verified cached file of `NAME[:TAG]`, fetched when missing or not the release."""
     name, release = release_for(text)
     dest = release_path(name, release)
-    if is_cached(name, release):
+    problem = mismatch(dest, release)
+    if problem is None:
         return dest, release
-    where = source_url(name, release) or release.url
     try:
         path, _ = fetch_release(text, progress=progress)
     except FetchError as exc:
-        raise FetchError(
-            f"{name}:{release.tag} is not in the cache and could not be fetched ({exc}); "
-            f"download {where} and place it at {dest}"
-        ) from None
+        held = "is not in the cache" if problem == "missing" else f"at {dest} {problem}"
+        raise FetchError(f"{name}:{release.tag} {held}, and could not be fetched: {exc}") from None
     return path, release
 
 
@@ -91,8 +121,12 @@ def add_release(text: str, file: str | Path, trust: bool = False) -> tuple[Path,
             f"{release.sha256[:16]}...: not the released file; nothing filed"
         )
     dest = release_path(name, release)
-    with atomic_target(dest) as tmp:
-        shutil.copyfile(file, tmp)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_exclusive(dest, file)
+    if sha256_file(dest) != digest:  # the source changed while it was copied
+        dest.unlink()
+        raise FetchError(f"{file} changed while it was copied: nothing filed, run it again")
+    remember(dest, digest)
     return dest, digest
 
 

@@ -162,7 +162,7 @@ def test_non_video_file_is_refused(tmp_path: Path) -> None:
 
 def test_video_options_do_not_apply_to_image_folders(tmp_path: Path) -> None:
     save(tmp_path / "a.png", rgb())
-    with pytest.raises(DatasetError, match="do not apply"):
+    with pytest.raises(DatasetError, match="--stride does not apply"):
         open_dataset(tmp_path, stride=2)
 
 

@@ -17,21 +17,13 @@ import pytest
 
 from benchmark.cli import main
 
+from ..tmpfs import mounted
+
 FAST = ["--size", "64", "--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
 COLS = ["spec", "image_id", "psnr", "ssim", "ciede2000", "status"]
 
 
-@contextlib.contextmanager
-def _mounted(where: Path, *options: str) -> Iterator[Path]:
-    """A tmpfs at `where` with mount options (size=..., ro), unmounted afterwards; or skip."""
-    where.mkdir(parents=True, exist_ok=True)
-    cmd = ["mount", "-t", "tmpfs", "-o", ",".join(options), "tmpfs", str(where)]
-    if shutil.which("mount") is None or subprocess.run(cmd, capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
+_mounted = mounted
 
 
 @contextlib.contextmanager

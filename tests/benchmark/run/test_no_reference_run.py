@@ -123,9 +123,11 @@ def test_resume_with_another_metric_set_is_refused(
 
 def test_video_run_scores_frames(tmp_path: Path) -> None:
     path = tmp_path / "clip.avi"
+    rng = np.random.default_rng(0)  # textured: a flat frame has no edges for contrast_e/r
     with VideoWriter(path, 10.0, 32, 32) as writer:
         for i in range(6):
-            writer.write(np.full((32, 32, 3), 30 * i + 20, dtype=np.uint8))
+            noise = rng.integers(0, 60, (32, 32, 3))
+            writer.write((np.full((32, 32, 3), 30 * i + 20) + noise).astype(np.uint8))
     rc = _run(
         tmp_path, "--data", str(path), "--stride", "2", "--methods", "hazy-input", "--run-id", "v"
     )

@@ -406,7 +406,7 @@ def test_folder_data_with_synthetic_options_names_the_flag(tmp_path: Path, capsy
     data = _folder_with_bad_pairs(tmp_path / "set")
     assert main(["data", "info", "--data", str(data), "--size", "64"]) == 2
     err = capsys.readouterr().err
-    assert "--size do not apply to the folder" in err and "use name" not in err
+    assert "--size does not apply to the folder" in err and "use name" not in err
 
 
 def test_data_info_check_counts_are_final(tmp_path: Path, capsys) -> None:

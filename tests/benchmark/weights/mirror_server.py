@@ -1,8 +1,16 @@
-"""A local HTTP server on 127.0.0.1 serving a folder, with Range support and a truncating mode."""
+"""A local HTTP server on 127.0.0.1 serving a folder, with Range support and fault modes.
+
+state keys: `cut` > 0 closes after that many bytes; `ranges_ok` False ignores Range;
+`stall` sends the headers then sleeps that many seconds; `endless` streams zeros without a
+Content-Length until the client goes away; `trickle` sleeps that many seconds between 64 KiB
+chunks. `ranges` records each request's Range header.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -11,7 +19,7 @@ from pathlib import Path
 
 
 class MirrorHandler(BaseHTTPRequestHandler):
-    """GET files under `root`; honours 'Range: bytes=N-'; `cut` > 0 closes after that many bytes."""
+    """GET files under `root`, with the fault modes of the module docstring."""
 
     def __init__(self, *args, root: Path, state: dict, **kwargs) -> None:
         self.root, self.state = root, state
@@ -22,6 +30,15 @@ class MirrorHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.state.setdefault("ranges", []).append(self.headers.get("Range"))
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._serve()  # the client may stop reading: what the limits under test do
+
+    def _serve(self) -> None:
+        if self.state.get("endless"):
+            self.send_response(200)
+            self.end_headers()
+            while True:
+                self.wfile.write(bytes(1 << 16))
         path = self.root / self.path.lstrip("/")
         if not path.is_file():
             self.send_error(404, "Not Found")
@@ -38,8 +55,18 @@ class MirrorHandler(BaseHTTPRequestHandler):
         body = data[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.flush()
+        if self.state.get("stall"):
+            time.sleep(self.state["stall"])
+            return
         cut = self.state.get("cut", 0)
-        self.wfile.write(body[:cut] if cut else body)
+        body = body[:cut] if cut else body
+        step = 1 << 16
+        for at in range(0, len(body), step):
+            self.wfile.write(body[at : at + step])
+            if self.state.get("trickle"):
+                self.wfile.flush()
+                time.sleep(self.state["trickle"])
         self.wfile.flush()
         if cut:
             self.close_connection = True
@@ -49,6 +76,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
 def serve(root: Path, state: dict) -> Iterator[str]:
     """Serve `root` on 127.0.0.1 in a thread; yield the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(MirrorHandler, root=root, state=state))
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
