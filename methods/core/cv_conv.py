@@ -4,7 +4,8 @@ A conv2d with zero padding is, per output plane, a sum over input planes of `cv2
 correlation, as conv2d computes) with zero borders and the bias as the first term's `delta`; a
 1x1 conv over RGB is `cv2.addWeighted` + `cv2.scaleAdd`. Planes are (H, W) float32 arrays and
 concatenations are lists of planes (no copies). The dehazing formula J = ReLU(K*x - K + 1),
-clamped to [0, 1] as `Method.enhance` does, is one `torch.lerp` pass.
+clamped to [0, 1] as `Method.enhance` does, is one `torch.lerp` pass on float frames and
+`dehaze_uint8` on 8-bit frames (video), where no float frame is held at full resolution.
 """
 
 from __future__ import annotations
@@ -70,3 +71,27 @@ def dehaze_into(out: torch.Tensor, x: torch.Tensor, k: torch.Tensor) -> None:
     """
     one = torch.ones((), dtype=x.dtype).expand(x.shape)
     torch.lerp(one, x, k, out=out).clamp_(0.0, 1.0)
+
+
+def dehaze_uint8(image: np.ndarray, k: np.ndarray, rows: int = 64) -> np.ndarray:
+    """round(255 * clamp(K*x - K + 1, 0, 1)) for an 8-bit (H, W, 3) image 255*x and float K.
+
+    In 8-bit units the formula is 255 - K*(255 - v): the inverted image times K, rounded and
+    saturated by cv2.convertScaleAbs (K >= 0 after the networks' ReLU, so no product is
+    negative), inverted back. K is (H, W) (broadcast over the channels) or (H, W, 3) in the
+    image's channel order. Row strips keep the float product in cache: no float frame at full
+    resolution. It differs from rounding the float formula by at most one level (ties and
+    float rounding; tests/methods/test_fused_uint8.py counts the pixels).
+    """
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.dtype} {image.shape}")
+    inverted = cv2.bitwise_not(image)
+    weights = k[..., None] if k.ndim == 2 else k
+    height = image.shape[0]
+    product = np.empty((min(rows, height), *image.shape[1:]), np.float32)
+    for top in range(0, height, rows):
+        strip = slice(top, min(top + rows, height))
+        count = strip.stop - top
+        np.multiply(inverted[strip], weights[strip], out=product[:count])
+        cv2.convertScaleAbs(product[:count], dst=inverted[strip])  # in place: already read
+    return cv2.bitwise_not(inverted, dst=inverted)
