@@ -2,13 +2,15 @@
 
 OpenCV releases the GIL while it decodes and encodes, so on a 2-core CPU a 1080p video's MJPG
 decode and encode run beside the method instead of after it. Queues are bounded (a few frames),
-so nothing ever holds more than `depth` frames on either side.
+so nothing ever holds more than `depth` frames on either side: `prefetched` makes the producer
+wait, `freshest` (real time) never does and drops the oldest waiting item instead.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
@@ -61,6 +63,52 @@ def _put(buffer: queue.Queue[object], item: object, stop: threading.Event) -> bo
         except queue.Full:
             continue
     return False
+
+
+def freshest(items: Iterable[T], depth: int, on_drop: Callable[[], None]) -> Iterator[T]:
+    """`items` read on a helper thread as fast as they come; the oldest of `depth` waiting drops.
+
+    The producer never waits for the consumer (a camera or a paced file keeps its rate), so an
+    item is at most `depth` items old when the consumer takes it; each drop calls `on_drop`.
+    """
+    waiting: deque[object] = deque()
+    ready = threading.Condition()
+    stop = threading.Event()
+
+    def push(item: object, droppable: bool = True) -> None:
+        with ready:
+            if droppable and len(waiting) >= depth:
+                waiting.popleft()
+                on_drop()
+            waiting.append(item)
+            ready.notify()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                push(item)
+            push(_DONE, droppable=False)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            push(_Failure(exc), droppable=False)
+
+    worker = threading.Thread(target=produce, name="freshest", daemon=True)
+    worker.start()
+    try:
+        while True:
+            with ready:
+                while not waiting:
+                    ready.wait()
+                item = waiting.popleft()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5.0)
 
 
 class BackgroundCalls(Generic[T]):
