@@ -51,4 +51,4 @@ def aodnet_bgr(bgr: np.ndarray, net: nn.Module) -> np.ndarray:
         np.divide(plane, np.float32(255.0), out=rgb[c], dtype=np.float32)
     convs = (net.e_conv1, net.e_conv2, net.e_conv3, net.e_conv4, net.e_conv5)
     k = _transmission(rgb, [conv_params(conv) for conv in convs])
-    return dehaze_uint8(bgr, cv2.merge([k[2], k[1], k[0]]))
+    return dehaze_uint8(bgr, [k[2], k[1], k[0]])

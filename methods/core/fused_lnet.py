@@ -131,8 +131,7 @@ def lnet_gie_bgr(
         hidden += mixed[:, column::factor]
     hidden += b1
     planes = [relu_(np.ascontiguousarray(hidden[..., c])) for c in range(channels)]
-    ks = conv_relu(planes, w2, b2)
-    k = ks[0] if channels == 1 else cv2.merge(ks[::-1])  # K's planes are RGB: BGR order
+    ks = conv_relu(planes, w2, b2)[::-1]  # K's planes are RGB: BGR order
     if factor > 1:  # exact for integer factors (see _bilinear_upscale)
-        k = cv2.resize(k, (width, height), interpolation=cv2.INTER_LINEAR)
-    return dehaze_uint8(bgr, k)
+        ks = [cv2.resize(k, (width, height), interpolation=cv2.INTER_LINEAR) for k in ks]
+    return dehaze_uint8(bgr, ks)
