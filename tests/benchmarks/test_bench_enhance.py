@@ -16,6 +16,7 @@ still holding the pipeline to overlap: end to end at least 0.7x the method alone
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import cv2
@@ -109,3 +110,26 @@ def test_aodnet_against_the_codec(benchmark: BenchmarkFixture, clip: Path, tmp_p
             f"{best['kernel_gflops']:.1f} GFLOP/s here, {best['method_fps']:.1f} frames/s alone"
         )
     assert best["ratio"] >= 0.5
+
+
+@pytest.mark.parametrize("scale", [4, 8])
+def test_fast_dcp_at_1080p(benchmark: BenchmarkFixture, scale: int) -> None:
+    """dcp:gf_scale=N against dcp on a real 1080p frame, interleaved: frames/s of each."""
+    if not SEQUENCE.is_dir():
+        pytest.skip("../shared/data not present (only in the dev checkout)")
+    torch.set_num_threads(THREADS)
+    cv2.setNumThreads(THREADS)
+    rgb = cv2.cvtColor(cv2.imread(str(sorted(SEQUENCE.glob("*.jpg"))[0])), cv2.COLOR_BGR2RGB)
+    x = torch.from_numpy(rgb).permute(2, 0, 1)[None].float().div(255).contiguous()
+    exact, fast = methods.get_method("dcp"), methods.get_method(f"dcp:gf_scale={scale}")
+    best = {"dcp": float("inf"), "fast": float("inf")}
+    for _ in range(5):
+        for name, method in (("dcp", exact), ("fast", fast)):
+            start = time.perf_counter()
+            method.enhance(x)
+            best[name] = min(best[name], time.perf_counter() - start)
+    benchmark.group = "fast dcp 1080p"
+    benchmark.extra_info.update({f"{k}_fps": round(1 / v, 2) for k, v in best.items()})
+    print(f"\ndcp {1 / best['dcp']:.1f} frames/s, dcp:gf_scale={scale} {1 / best['fast']:.1f}")
+    benchmark.pedantic(fast.enhance, args=(x,), rounds=3, warmup_rounds=1)
+    assert best["fast"] < best["dcp"]
