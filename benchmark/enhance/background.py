@@ -40,10 +40,17 @@ def prefetched(items: Iterable[T], depth: int = 4) -> Iterator[T]:
             _put(buffer, _Failure(exc), stop)
 
     worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    return _consumed(buffer.get, worker, stop)
+
+
+def _consumed(
+    take: Callable[[], object], worker: threading.Thread, stop: threading.Event
+) -> Iterator[T]:
+    """Start the producer, then yield what `take` gives until the end marker or its failure."""
     worker.start()
     try:
         while True:
-            item = buffer.get()
+            item = take()
             if item is _DONE:
                 return
             if isinstance(item, _Failure):
@@ -93,22 +100,14 @@ def freshest(items: Iterable[T], depth: int, on_drop: Callable[[], None]) -> Ite
         except BaseException as exc:  # handed to the consumer, which re-raises it
             push(_Failure(exc), droppable=False)
 
+    def take() -> object:
+        with ready:
+            while not waiting:
+                ready.wait()
+            return waiting.popleft()
+
     worker = threading.Thread(target=produce, name="freshest", daemon=True)
-    worker.start()
-    try:
-        while True:
-            with ready:
-                while not waiting:
-                    ready.wait()
-                item = waiting.popleft()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        worker.join(timeout=5.0)
+    return _consumed(take, worker, stop)
 
 
 class BackgroundCalls(Generic[T]):
