@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -14,11 +15,10 @@ import methods
 from methods.core.backends import weights_spec_of
 
 from ..enhance.paths import Written, check_destination, check_writes
-from ..enhance.sink import FrameSink, OutputError
+from ..enhance.sink import FrameSink, OutputError, write_file
 from ..enhance.sources import FrameSource, open_source
 from ..enhance.streaming import StreamStats, frame_function, stream
 from ..errors import UsageError
-from ..files import atomic_write_json
 from .common import add_threads_arg, device, parse_weights, positive_int
 
 
@@ -128,7 +128,8 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     except OSError as exc:  # a write that failed some other way: name the output
         raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
     if args.stats:
-        atomic_write_json(Path(args.stats), stats_record(stats, method, args, source))
+        record = json.dumps(stats_record(stats, method, args, source), indent=2) + "\n"
+        write_file(Path(args.stats), record.encode("utf-8"))
     if stats.failed:
         print(f"error: {len(stats.failed)} frame(s) failed and were skipped", file=sys.stderr)
     print(summary_line(stats, method, args.output, source.fps))

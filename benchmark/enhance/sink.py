@@ -35,7 +35,7 @@ def temp_video_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
 
 
-def disk_full(path: Path, exc: OSError | None = None) -> OutputError:
+def disk_full(path: Path) -> OutputError:
     """The one line for a full disk under `path`: which file, how much space, what to do."""
     free = shutil.disk_usage(path.parent if str(path.parent) else ".").free
     return OutputError(
@@ -54,11 +54,16 @@ def encode_image(image: np.ndarray, path: Path) -> bytes:
 
 def write_image(image: np.ndarray, path: Path) -> None:
     """Encode by extension and write atomically; a full disk is named, and leaves no file."""
+    write_file(path, encode_image(image, path))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write atomically; a full disk is one line naming `path` (and no file is left)."""
     try:
-        atomic_write_bytes(path, encode_image(image, path))
+        atomic_write_bytes(path, data)
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise disk_full(path, exc) from None
+            raise disk_full(path) from None
         raise
 
 
@@ -68,7 +73,12 @@ class _Video:
     def __init__(self, path: Path, fps: float, frame: np.ndarray) -> None:
         self.path, self.temp = path, temp_video_path(path)
         height, width = frame.shape[:2]
-        self.writer = VideoWriter(self.temp, fps, width, height)
+        try:
+            self.writer = VideoWriter(self.temp, fps, width, height)
+        except DatasetError:
+            if shutil.disk_usage(self.temp.parent).free < MIN_FREE_BYTES:
+                raise disk_full(self.path) from None
+            raise
         self.open = True
 
     def write(self, frame: np.ndarray) -> None:
