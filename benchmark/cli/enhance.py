@@ -98,6 +98,10 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
         cv2.setNumThreads(args.threads)
+    if args.max_delay is not None and not args.realtime:
+        raise UsageError(
+            "--max-delay applies with --realtime only (frames are never dropped without it)"
+        )
     method = build_method(args)
     source = open_source(args.input, args.max_frames, realtime=args.realtime)
     written = _planned_writes(args, source.kind)
@@ -117,7 +121,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             on_error=lambda line: print(f"error: {line}", file=sys.stderr),
             realtime=args.realtime,
-            depth=args.max_delay,
+            depth=args.max_delay or 2,
             name=method.spec,
         )
     except KeyboardInterrupt:
@@ -168,7 +172,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-delay",
         type=positive_int,
-        default=2,
+        default=None,
         metavar="N",
         help="with --realtime, at most N decoded frames wait for the method (default 2)",
     )
