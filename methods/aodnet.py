@@ -6,11 +6,12 @@ PyTorch-Image-Dehazing, net.py), so its `dehazer.pth` loads unchanged; 1,761 par
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core.fused_aodnet import aodnet_cpu
+from .core.fused_aodnet import aodnet_bgr, aodnet_cpu
 from .core.neural import NeuralMethod
 from .core.paper import PaperValues
 from .core.registry import register_method
@@ -72,3 +73,7 @@ class AODNetMethod(NeuralMethod):
     def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
         """The OpenCV-fused network (equal to the eager one to 1e-5)."""
         return aodnet_cpu(x, self._module)
+
+    def fused_bgr_uint8(self, bgr: np.ndarray) -> np.ndarray | None:
+        """The fused network on an 8-bit BGR frame (within one level of eager; video)."""
+        return aodnet_bgr(bgr, self._module)

@@ -108,6 +108,7 @@ class VideoWriter:
             known = ", ".join(sorted(WRITE_CODECS))
             raise DatasetError(f"cannot write {self.path}: use one of {known} as the extension")
         self.size = (int(width), int(height))
+        self.frames = 0  # frames handed to the encoder
         fourcc = cv2.VideoWriter_fourcc(*codec)
         self._writer = cv2.VideoWriter(str(self.path), fourcc, float(fps or 25.0), self.size)
         if not self._writer.isOpened():
@@ -118,12 +119,17 @@ class VideoWriter:
 
     def write(self, frame: np.ndarray) -> None:
         """Append one RGB uint8 (H, W, 3) frame of the writer's size."""
+        self.write_bgr(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR))
+
+    def write_bgr(self, frame: np.ndarray) -> None:
+        """Append one BGR uint8 (H, W, 3) frame as decoders give it (no colour conversion)."""
         height, width = frame.shape[:2]
         if (width, height) != self.size:
             raise DatasetError(
                 f"{self.path}: frame is {width}x{height}, the video is {self.size[0]}x{self.size[1]}"
             )
-        self._writer.write(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR))
+        self._writer.write(frame)
+        self.frames += 1
 
     def close(self) -> None:
         """Finish the file."""

@@ -2,13 +2,15 @@
 
 OpenCV releases the GIL while it decodes and encodes, so on a 2-core CPU a 1080p video's MJPG
 decode and encode run beside the method instead of after it. Queues are bounded (a few frames),
-so nothing ever holds more than `depth` frames on either side.
+so nothing ever holds more than `depth` frames on either side: `prefetched` makes the producer
+wait, `freshest` (real time) never does and drops the oldest waiting item instead.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
 
@@ -38,10 +40,17 @@ def prefetched(items: Iterable[T], depth: int = 4) -> Iterator[T]:
             _put(buffer, _Failure(exc), stop)
 
     worker = threading.Thread(target=produce, name="prefetch", daemon=True)
+    return _consumed(buffer.get, worker, stop)
+
+
+def _consumed(
+    take: Callable[[], object], worker: threading.Thread, stop: threading.Event
+) -> Iterator[T]:
+    """Start the producer, then yield what `take` gives until the end marker or its failure."""
     worker.start()
     try:
         while True:
-            item = buffer.get()
+            item = take()
             if item is _DONE:
                 return
             if isinstance(item, _Failure):
@@ -61,6 +70,44 @@ def _put(buffer: queue.Queue[object], item: object, stop: threading.Event) -> bo
         except queue.Full:
             continue
     return False
+
+
+def freshest(items: Iterable[T], depth: int, on_drop: Callable[[], None]) -> Iterator[T]:
+    """`items` read on a helper thread as fast as they come; the oldest of `depth` waiting drops.
+
+    The producer never waits for the consumer (a camera or a paced file keeps its rate), so an
+    item is at most `depth` items old when the consumer takes it; each drop calls `on_drop`.
+    """
+    waiting: deque[object] = deque()
+    ready = threading.Condition()
+    stop = threading.Event()
+
+    def push(item: object, droppable: bool = True) -> None:
+        with ready:
+            if droppable and len(waiting) >= depth:
+                waiting.popleft()
+                on_drop()
+            waiting.append(item)
+            ready.notify()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                push(item)
+            push(_DONE, droppable=False)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            push(_Failure(exc), droppable=False)
+
+    def take() -> object:
+        with ready:
+            while not waiting:
+                ready.wait()
+            return waiting.popleft()
+
+    worker = threading.Thread(target=produce, name="freshest", daemon=True)
+    return _consumed(take, worker, stop)
 
 
 class BackgroundCalls(Generic[T]):

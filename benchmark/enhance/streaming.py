@@ -1,41 +1,44 @@
-"""Enhance a stream of frames (a video, a folder of images, one image) one frame at a time.
+"""Enhance a stream of frames (a video, a live source, a folder of images, one image) in order.
 
-Frames are read lazily: decoding runs a few frames ahead and encoding a few behind, on helper
-threads (benchmark/enhance/background.py), so at most a handful of frames are ever held.
-The frame rate reported is end to end (decode, enhance, encode); the method's own share is
-timed apart, so a slow codec is not blamed on the method.
+Frames stay 8-bit BGR from the decoder to the encoder. Decoding runs ahead and encoding behind
+on helper threads (benchmark/enhance/background.py), so at most a handful of frames are held.
+With `realtime` the reader never waits for the method: when `depth` frames wait unprocessed the
+oldest is dropped and counted, so no frame is ever more than `depth` frames behind the source.
+Latency is per frame, from the moment it was decoded to the moment its output was written.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from methods import Method
 
-from ..data.image_io import read_image
-from ..data.pairing import IMAGE_EXTS
-from ..data.video import VideoWriter, is_video, iter_frames, probe_video
-from ..errors import DatasetError
-from ..images import save_png, unit_to_uint8
-from .background import BackgroundCalls, prefetched
+from ..images import unit_to_uint8
+from .background import BackgroundCalls, freshest, prefetched
+from .sink import FrameSink
+from .sources import Frame, FrameSource
+
+FrameFunction = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
 class StreamStats:
-    """Frames done and failed, end-to-end seconds and the seconds spent in the method."""
+    """Frames done, failed and dropped, end-to-end and method seconds, per-frame latencies."""
 
     frames: int = 0
     failed: list[str] = field(default_factory=list)
+    dropped: int = 0
     wall_s: float = 0.0
     method_s: float = 0.0
+    latencies_s: list[float] = field(default_factory=list)
 
     @property
     def fps(self) -> float:
@@ -44,149 +47,120 @@ class StreamStats:
 
     @property
     def method_fps(self) -> float:
-        """Frames per second of the method alone (tensor in, tensor out)."""
+        """Frames per second of the method alone (frame in, frame out)."""
         return self.frames / self.method_s if self.method_s > 0 else 0.0
 
-
-@dataclass
-class FrameSource:
-    """Where frames come from: (label, RGB uint8 frame or why it is unreadable), count, rate."""
-
-    frames: Iterator[tuple[str, np.ndarray | str]]
-    total: int | None
-    fps: float
-    kind: str  # "video" | "folder" | "image"
+    def latency_ms(self) -> dict[str, float]:
+        """p50, p90, p99 and max of decode-to-written latency in ms (MLPerf SingleStream)."""
+        if not self.latencies_s:
+            return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan"), "max": 0.0}
+        ms = np.asarray(self.latencies_s) * 1000.0
+        p50, p90, p99 = np.percentile(ms, [50, 90, 99])
+        return {"p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(ms.max())}
 
 
-def image_files(folder: Path) -> list[Path]:
-    """The image files of a folder (not recursive), sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
-
-
-def _read_each(files: list[Path]) -> Iterator[tuple[str, np.ndarray | str]]:
-    """(name, RGB frame) per file, or (name, why it cannot be read) so one bad file is skipped."""
-    for path in files:
-        try:
-            yield path.name, read_image(path, str(path))[0]
-        except DatasetError as exc:
-            yield path.name, str(exc)
-
-
-def open_source(path: Path, max_frames: int | None = None) -> FrameSource:
-    """A video file, a folder of images or one image as a lazy frame source."""
-    if path.is_dir():
-        files = image_files(path)[:max_frames]
-        if not files:
-            raise DatasetError(f"{path} holds no image ({', '.join(sorted(IMAGE_EXTS))})")
-        return FrameSource(_read_each(files), len(files), 0.0, "folder")
-    if not path.is_file():
-        raise DatasetError(f"input not found: {path}")
-    if is_video(path):
-        info = probe_video(path)
-        total = info.frames or None
-        if total is not None and max_frames is not None:
-            total = min(total, max_frames)
-        frames = ((f"frame {i}", rgb) for i, rgb in iter_frames(path, max_frames=max_frames))
-        return FrameSource(frames, total, info.fps, "video")
-    if path.suffix.lower() not in IMAGE_EXTS:
-        raise DatasetError(
-            f"cannot read {path}: not an image ({', '.join(sorted(IMAGE_EXTS))}) or a video"
-        )
-    return FrameSource(iter([(path.name, read_image(path, str(path))[0])]), 1, 0.0, "image")
-
-
-def enhance_frame(method: Method, rgb: np.ndarray) -> np.ndarray:
-    """One RGB uint8 frame through the method, back as RGB uint8."""
+def tensor_frame(method: Method, bgr: np.ndarray) -> np.ndarray:
+    """One BGR uint8 frame through `method.enhance` as a float RGB tensor, back as BGR uint8."""
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     x = torch.from_numpy(rgb).permute(2, 0, 1)[None].to(torch.float32).div_(255.0)
-    return unit_to_uint8(method.enhance(x.to(method.device))[0].cpu())
+    out = unit_to_uint8(method.enhance(x.to(method.device))[0].cpu())
+    return cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
 
 
-class FrameSink:
-    """Writes enhanced frames (and optionally input|output side by side) as video or PNGs."""
+def frame_function(method: Method) -> FrameFunction:
+    """How one frame goes through `method`: its fused 8-bit kernel where it has one, or tensors."""
+    fused = getattr(method, "enhance_bgr_uint8", None)
+    if method.device.type == "cuda":
+        from .cuda import CudaFrames  # only where a GPU is used
 
-    def __init__(self, output: Path, source: FrameSource, side_by_side: Path | None = None) -> None:
-        self.output, self.kind, self.fps = output, source.kind, source.fps or 25.0
-        self.side_by_side = side_by_side
-        self._videos: dict[Path, VideoWriter] = {}
+        return CudaFrames(method)
 
-    def _video(self, path: Path, frame: np.ndarray) -> VideoWriter:
-        writer = self._videos.get(path)
-        if writer is None:
-            height, width = frame.shape[:2]
-            writer = self._videos[path] = VideoWriter(path, self.fps, width, height)
-        return writer
+    def run(bgr: np.ndarray) -> np.ndarray:
+        out = fused(bgr) if fused is not None else None
+        return tensor_frame(method, bgr) if out is None else out
 
-    def write(self, label: str, rgb: np.ndarray, enhanced: np.ndarray) -> None:
-        """Append or save one frame's output (and the side-by-side view)."""
-        if self.kind == "video":
-            self._video(self.output, enhanced).write(enhanced)
-        elif self.kind == "folder":
-            save_png(enhanced, self.output / (Path(label).stem + ".png"))
-        else:
-            save_png(enhanced, self.output)
-        if self.side_by_side is not None:
-            both = np.hstack([rgb, enhanced])
-            if self.kind == "video":
-                self._video(self.side_by_side, both).write(both)
-            elif self.kind == "folder":
-                save_png(both, self.side_by_side / (Path(label).stem + ".png"))
-            else:
-                save_png(both, self.side_by_side)
+    return run
 
-    def close(self) -> None:
-        """Finish any video file."""
-        for writer in self._videos.values():
-            writer.close()
+
+def codec_only(bgr: np.ndarray) -> np.ndarray:
+    """No method: the frame as decoded (the codec floor `enhance` is measured against)."""
+    return bgr
+
+
+def _error_line(label: str, exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else repr(exc)
+    return f"{label}: {text}"
 
 
 def stream(
-    method: Method,
+    enhance: FrameFunction,
     source: FrameSource,
     sink: FrameSink,
     progress: bool = True,
     on_error: Callable[[str], None] | None = None,
+    realtime: bool = False,
+    depth: int = 2,
+    name: str = "enhance",
 ) -> StreamStats:
-    """Enhance every frame of `source` into `sink`; a frame that fails is reported and skipped."""
+    """Enhance every frame of `source` into `sink` in order; a frame that fails is reported.
+
+    The sink is committed only when every frame went through (else aborted: nothing half
+    written stays under OUTPUT's name).
+    """
     stats = StreamStats()
     bar = tqdm(
         total=source.total,
-        desc=method.spec,
+        desc=name,
         unit="frame",
         disable=not progress,
         file=sys.stderr,
         dynamic_ncols=True,
     )
+
+    def write(item: tuple[Frame, np.ndarray]) -> None:
+        frame, enhanced = item
+        sink.write(frame.label, frame.bgr, enhanced)  # type: ignore[arg-type]
+        stats.latencies_s.append(time.perf_counter() - frame.decoded)
+
+    def dropped() -> None:
+        stats.dropped += 1
+
+    frames = freshest(source.frames, depth, dropped) if realtime else prefetched(source.frames)
     start = time.perf_counter()
-    # decode ahead and encode behind on helper threads (bounded queues of a few frames)
-    writer: BackgroundCalls[tuple[str, np.ndarray, np.ndarray]] = BackgroundCalls(
-        lambda item: sink.write(*item)
-    )
+    writer: BackgroundCalls[tuple[Frame, np.ndarray]] = BackgroundCalls(write)
+    committed = False
     try:
-        for label, rgb in prefetched(source.frames):
-            if isinstance(rgb, str):  # a file of a folder that does not decode
-                stats.failed.append(label)
+        for frame in frames:
+            if frame.bgr is None:  # a file of a folder that does not decode
+                stats.failed.append(frame.label)
                 if on_error is not None:
-                    on_error(rgb)
+                    on_error(frame.error)
                 continue
             try:
                 begin = time.perf_counter()
-                enhanced = enhance_frame(method, rgb)
+                enhanced = enhance(frame.bgr)
                 stats.method_s += time.perf_counter() - begin
             except (RuntimeError, ValueError, FloatingPointError) as exc:
-                stats.failed.append(label)
+                stats.failed.append(frame.label)
                 if on_error is not None:
-                    on_error(f"{label}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+                    on_error(_error_line(frame.label, exc))
                 continue
-            writer.submit((label, rgb, enhanced))
+            writer.submit((frame, enhanced))
             stats.frames += 1
             bar.update(1)
             bar.set_postfix_str(f"method {stats.frames / max(stats.method_s, 1e-9):.1f} fps")
         writer.close()
+        sink.commit()
+        committed = True
     finally:
         try:
             writer.close()  # idempotent after success; after an error, waits for the writes
+        except BaseException:
+            if committed:
+                raise
         finally:
             stats.wall_s = time.perf_counter() - start
-            sink.close()
+            if not committed:
+                sink.abort()
             bar.close()
     return stats

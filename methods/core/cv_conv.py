@@ -4,7 +4,8 @@ A conv2d with zero padding is, per output plane, a sum over input planes of `cv2
 correlation, as conv2d computes) with zero borders and the bias as the first term's `delta`; a
 1x1 conv over RGB is `cv2.addWeighted` + `cv2.scaleAdd`. Planes are (H, W) float32 arrays and
 concatenations are lists of planes (no copies). The dehazing formula J = ReLU(K*x - K + 1),
-clamped to [0, 1] as `Method.enhance` does, is one `torch.lerp` pass.
+clamped to [0, 1] as `Method.enhance` does, is one `torch.lerp` pass on float frames and
+`dehaze_uint8` on 8-bit frames (video), where no float frame is held at full resolution.
 """
 
 from __future__ import annotations
@@ -70,3 +71,23 @@ def dehaze_into(out: torch.Tensor, x: torch.Tensor, k: torch.Tensor) -> None:
     """
     one = torch.ones((), dtype=x.dtype).expand(x.shape)
     torch.lerp(one, x, k, out=out).clamp_(0.0, 1.0)
+
+
+def dehaze_uint8(image: np.ndarray, k: list[np.ndarray]) -> np.ndarray:
+    """round(255 * clamp(K*x - K + 1, 0, 1)) for an 8-bit (H, W, 3) image 255*x and float K.
+
+    In 8-bit units the formula is 255 - K*(255 - v): per channel, the inverted plane times K by
+    one cv2.multiply into 8 bits (rounded, saturated; K >= 0 after the networks' ReLU, so no
+    product is negative), inverted back. `k` is one (H, W) float32 plane broadcast over the
+    channels, or three in the image's channel order. No float frame at full resolution: 13 ms
+    at 1080p on one thread where numpy's broadcast product in row strips took 54 and a 3-channel
+    cv2.multiply 39 (best of 8, interleaved, loaded 2-core machine). It differs from rounding
+    the float formula by at most one level (ties, float rounding; tests count the pixels).
+    """
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.dtype} {image.shape}")
+    planes = cv2.split(cv2.bitwise_not(image))
+    weights = k * 3 if len(k) == 1 else k
+    for plane, weight in zip(planes, weights, strict=True):
+        cv2.multiply(plane, weight, dst=plane, dtype=cv2.CV_8U)
+    return cv2.bitwise_not(cv2.merge(planes))

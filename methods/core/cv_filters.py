@@ -45,15 +45,49 @@ def min_filter_plane(plane: np.ndarray, size: int) -> np.ndarray:
 
 
 def guided_filter_gray_plane(guide: np.ndarray, src: np.ndarray, r: int, eps: float) -> np.ndarray:
-    """He's guided filter with a one-channel guide, in float64 like `filters.guided_filter_gray`."""
-    guide, src = guide.astype(DTYPE, copy=False), src.astype(DTYPE, copy=False)
+    """He's guided filter with a one-channel guide, like `filters.guided_filter_gray`."""
+    guide = guide.astype(DTYPE, copy=False)
+    mean_a, mean_b = _coefficients_gray(guide, src.astype(DTYPE, copy=False), r, eps)
+    return mean_a * guide + mean_b
+
+
+def _coefficients_gray(
+    guide: np.ndarray, src: np.ndarray, r: int, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The window means of the guided filter's a and b (q = mean_a * I + mean_b)."""
     box = BoxMean(*guide.shape, r)
     mean_i, mean_p = box(guide), box(src)
     var_i = box(guide * guide) - mean_i * mean_i
     cov_ip = box(guide * src) - mean_i * mean_p
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    return box(a) * guide + box(b)
+    return box(a), box(b)
+
+
+def fast_guided_filter_gray_plane(
+    guide: np.ndarray, src: np.ndarray, r: int, eps: float, scale: int
+) -> np.ndarray:
+    """He & Sun's fast guided filter: a, b on planes area-subsampled by `scale`, radius r/scale.
+
+    Their window means are upsampled bilinearly (cv2.resize, half-pixel centres as torch) and
+    applied to the full-resolution guide, as `filters.fast_guided_filter_gray`.
+    """
+    if scale <= 1:
+        return guided_filter_gray_plane(guide, src, r, eps)
+    guide = guide.astype(DTYPE, copy=False)
+    height, width = guide.shape
+    small = (max(1, round(width / scale)), max(1, round(height / scale)))
+    mean_a, mean_b = _coefficients_gray(
+        cv2.resize(guide, small, interpolation=cv2.INTER_AREA),
+        cv2.resize(src.astype(DTYPE, copy=False), small, interpolation=cv2.INTER_AREA),
+        max(1, round(r / scale)),
+        eps,
+    )
+    full = (width, height)
+    out = cv2.resize(mean_a, full, interpolation=cv2.INTER_LINEAR)
+    out *= guide
+    out += cv2.resize(mean_b, full, interpolation=cv2.INTER_LINEAR)
+    return out
 
 
 def guided_filter_color_plane(

@@ -58,14 +58,46 @@ def min_filter(x: torch.Tensor, size: int) -> torch.Tensor:
 def guided_filter_gray(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
     """He's guided filter with a one-channel guide; (N,1,H,W) in, computed in float64."""
     out_dtype = src.dtype
-    guide, src = guide.double(), src.double()
+    guide = guide.double()
+    mean_a, mean_b = guided_coefficients_gray(guide, src.double(), r, eps)
+    return (mean_a * guide + mean_b).to(out_dtype)
+
+
+def guided_coefficients_gray(
+    guide: torch.Tensor, src: torch.Tensor, r: int, eps: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The guided filter's window means of a and b (q = mean_a * I + mean_b), one-channel guide."""
     mean_i = box_mean(guide, r)
     mean_p = box_mean(src, r)
     var_i = box_mean(guide * guide, r) - mean_i * mean_i
     cov_ip = box_mean(guide * src, r) - mean_i * mean_p
     a = cov_ip / (var_i + eps)
     b = mean_p - a * mean_i
-    return (box_mean(a, r) * guide + box_mean(b, r)).to(out_dtype)
+    return box_mean(a, r), box_mean(b, r)
+
+
+def fast_guided_filter_gray(
+    guide: torch.Tensor, src: torch.Tensor, r: int, eps: float, scale: int
+) -> torch.Tensor:
+    """He & Sun's fast guided filter (2015): a, b on guide and input subsampled by `scale`.
+
+    The coefficients' window means are computed at 1/scale resolution with radius r/scale,
+    upsampled bilinearly and applied to the full-resolution guide. scale 1 is `guided_filter_gray`.
+    """
+    if scale <= 1:
+        return guided_filter_gray(guide, src, r, eps)
+    out_dtype = src.dtype
+    height, width = guide.shape[-2:]
+    small = (max(1, round(height / scale)), max(1, round(width / scale)))
+    guide64 = guide.double()
+    mean_a, mean_b = guided_coefficients_gray(
+        F.interpolate(guide64, size=small, mode="area"),
+        F.interpolate(src.double(), size=small, mode="area"),
+        max(1, round(r / scale)),
+        eps,
+    )
+    grow = {"size": (height, width), "mode": "bilinear", "align_corners": False}
+    return (F.interpolate(mean_a, **grow) * guide64 + F.interpolate(mean_b, **grow)).to(out_dtype)
 
 
 def guided_filter_color(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:

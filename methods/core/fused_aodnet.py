@@ -6,15 +6,18 @@ reliably faster at 1080p with 2 threads, nor was stacking a batch of 256x256 ima
 tall plane (best of 20-30, interleaved, on a shared machine). Outputs equal the eager network's
 to 1e-5 (float32 sums in another order; tests/methods/test_fused_aodnet.py); the speed against
 eager and channels_last is measured in tests/benchmarks/test_bench_fast_paths.py.
+`aodnet_bgr` takes and gives 8-bit BGR frames (video): its convs need float planes at full
+resolution, but the output is formed in 8 bits (cv_conv.dehaze_uint8), not as a float frame.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
 
-from .cv_conv import conv_params, conv_relu, dehaze_into, pointwise_relu
+from .cv_conv import conv_params, conv_relu, dehaze_into, dehaze_uint8, pointwise_relu
 
 
 def _transmission(rgb: np.ndarray, params: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -38,3 +41,14 @@ def aodnet_cpu(x: torch.Tensor, net: nn.Module) -> torch.Tensor:
         k = torch.from_numpy(_transmission(x[index].numpy(), params))
         dehaze_into(out[index], x[index], k)
     return out
+
+
+def aodnet_bgr(bgr: np.ndarray, net: nn.Module) -> np.ndarray:
+    """AOD-Net on one (H, W, 3) uint8 BGR frame, back as uint8 BGR (within one level of eager)."""
+    height, width = bgr.shape[:2]
+    rgb = np.empty((3, height, width), np.float32)
+    for c, plane in enumerate(cv2.split(bgr)[::-1]):
+        np.divide(plane, np.float32(255.0), out=rgb[c], dtype=np.float32)
+    convs = (net.e_conv1, net.e_conv2, net.e_conv3, net.e_conv4, net.e_conv5)
+    k = _transmission(rgb, [conv_params(conv) for conv in convs])
+    return dehaze_uint8(bgr, [k[2], k[1], k[0]])

@@ -8,6 +8,11 @@ padding=1; one torch.lerp pass for K*x - K + 1); the bilinear upsampling is `cv2
 (INTER_LINEAR, half-pixel centres like align_corners=False). Outputs equal the eager network's to 1e-6
 (tests/methods/test_fused_lnet.py); the speed against the eager network at 1080p is measured in
 tests/benchmarks/test_bench_fast_paths.py (the README gives the ratios).
+
+`lnet_gie_bgr` is the same network on an 8-bit BGR frame as video decoders give it, for
+`enhance`: the 1/255, the area mean and BGR order are folded into e_conv1's weights (rows summed
+by cv2.add, e_conv1 by cv2.transform, columns summed at the small size), K is upsampled once,
+and Eq. 1 runs in 8 bits (cv_conv.dehaze_uint8): no float frame at full resolution.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .cv_conv import conv_params, conv_relu, dehaze_into, pointwise_relu
+from .cv_conv import conv_params, conv_relu, dehaze_into, dehaze_uint8, pointwise_relu, relu_
 
 
 def _area_downscale(plane: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -85,3 +90,48 @@ def lnet_gie_cpu(
         k = torch.from_numpy(ks[0])[None] if len(ks) == 1 else torch.from_numpy(np.stack(ks))
         dehaze_into(out[index], x[index], k)  # K: 1 or 3 planes, broadcast over RGB
     return out
+
+
+def whole_factor(rm: float, height: int, width: int) -> int | None:
+    """The integer downscale 1/rm when it divides the frame exactly as torch sizes it, else None."""
+    if rm >= 1.0:
+        return 1
+    factor = round(1.0 / rm)
+    small = (max(1, round(height * rm)), max(1, round(width * rm)))
+    if abs(factor * rm - 1.0) > 1e-9 or small != (height // factor, width // factor):
+        return None
+    return factor if height % factor == 0 and width % factor == 0 else None
+
+
+def _row_sums(image: np.ndarray, factor: int) -> np.ndarray:
+    """Float32 sums of each run of `factor` rows of an 8-bit (H, W, 3) image: (H/factor, W, 3)."""
+    if factor == 1:
+        return image.astype(np.float32)
+    total = cv2.add(image[0::factor], image[1::factor], dtype=cv2.CV_32F)
+    for row in range(2, factor):
+        cv2.add(total, image[row::factor], dst=total, dtype=cv2.CV_32F)
+    return total
+
+
+def lnet_gie_bgr(
+    bgr: np.ndarray, conv1: torch.nn.Conv2d, conv2: torch.nn.Conv2d, rm: float
+) -> np.ndarray | None:
+    """LNet-GIE on one (H, W, 3) uint8 BGR frame, back as uint8 BGR; None if 1/rm is no divisor."""
+    height, width = bgr.shape[:2]
+    factor = whole_factor(rm, height, width)
+    if factor is None:
+        return None
+    (w1, b1), (w2, b2) = conv_params(conv1), conv_params(conv2)
+    channels = w1.shape[0]
+    # e_conv1 on the block sums: weights in BGR order, scaled by 1 / (255 * block pixels)
+    mix = np.ascontiguousarray(w1[:, ::-1, 0, 0] / (255.0 * factor * factor), dtype=np.float32)
+    mixed = cv2.transform(_row_sums(bgr, factor), mix).reshape(height // factor, width, channels)
+    hidden = mixed[:, 0::factor].copy()
+    for column in range(1, factor):
+        hidden += mixed[:, column::factor]
+    hidden += b1
+    planes = [relu_(np.ascontiguousarray(hidden[..., c])) for c in range(channels)]
+    ks = conv_relu(planes, w2, b2)[::-1]  # K's planes are RGB: BGR order
+    if factor > 1:  # exact for integer factors (see _bilinear_upscale)
+        ks = [cv2.resize(k, (width, height), interpolation=cv2.INTER_LINEAR) for k in ks]
+    return dehaze_uint8(bgr, ks)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -136,6 +137,26 @@ class NeuralMethod(Method):
     def fused_cpu_forward(self, x: torch.Tensor) -> torch.Tensor | None:
         """A fused CPU kernel equal to `forward` (backend=auto on CPU); None when there is none."""
         return None
+
+    def fused_bgr_uint8(self, bgr: np.ndarray) -> np.ndarray | None:
+        """A fused 8-bit kernel: (H, W, 3) uint8 BGR in and out; None when there is none."""
+        return None
+
+    def enhance_bgr_uint8(self, bgr: np.ndarray) -> np.ndarray | None:
+        """One 8-bit BGR video frame through the fused 8-bit kernel, where backend=auto would fuse.
+
+        None where it would not (another backend, CUDA, tiling, non-finite weights, a size the
+        kernel does not take): the caller then takes the float path through `enhance`.
+        """
+        if self.values["tile"] or self._backend.name != "auto" or self.device.type != "cpu":
+            return None
+        if not self._fusable():
+            return None
+        with torch.inference_mode():
+            out = self.fused_bgr_uint8(bgr)
+        if out is not None:
+            self._backend.path = "fused"
+        return out
 
     # --- the adapter path ---------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:

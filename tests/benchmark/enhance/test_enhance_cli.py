@@ -64,7 +64,9 @@ def test_folder_and_image(shared_data: Path, tmp_path: Path) -> None:
     assert np.array_equal(written, _expected("dcp", _rgb(folder / "1.png")))
     single = tmp_path / "one.png"
     assert main(["enhance", "aodnet", str(folder / "1.png"), str(single), "--no-progress"]) == 0
-    assert np.array_equal(_rgb(single), _expected("aodnet", _rgb(folder / "1.png")))
+    # AOD-Net's fused 8-bit kernel forms Eq. 1 in 8 bits: within one level of the float path
+    differ = np.abs(_rgb(single).astype(int) - _expected("aodnet", _rgb(folder / "1.png")))
+    assert differ.max() <= 1 and (differ > 0).mean() < 0.001
 
 
 def test_one_unreadable_image_in_a_folder_does_not_sink_the_rest(
