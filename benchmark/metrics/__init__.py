@@ -1,6 +1,7 @@
 """Image-quality metrics: batched torch functions and the registry that describes them."""
 
 from ..errors import MetricError
+from .fade import fade
 from .full_reference import ciede2000, psnr, ssim
 from .niqe import NEEDS_MODEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
@@ -57,6 +58,11 @@ NIQE = register_metric(
         headline=True,
         loader=bind_niqe,
         needs=NEEDS_MODEL,
+    )
+)
+FADE = register_metric(
+    Metric(
+        "fade", "FADE", fade, False, digits=3, kind="no-reference", min_effect=0.02, headline=True
     )
 )
 CONTRAST_E = register_metric(
