@@ -14,7 +14,7 @@ from .registry import (
     metric_names,
     register_metric,
 )
-from .visible_edges import contrast_e, contrast_r, saturated
+from .visible_edges import contrast_e, contrast_r, contrast_sigma, saturated
 
 PSNR = register_metric(
     Metric("psnr", "PSNR", psnr, True, digits=2, unit="dB", min_effect=0.05, headline=True)
@@ -89,6 +89,18 @@ CONTRAST_R = register_metric(
         min_effect=0.01,
         headline=True,
         relative=True,
+    )
+)
+CONTRAST_SIGMA = register_metric(
+    Metric(
+        "contrast_sigma",
+        "Black pixels sigma",
+        contrast_sigma,
+        False,
+        digits=3,
+        unit="%",
+        kind="no-reference",
+        min_effect=0.05,
     )
 )
 SATURATED = register_metric(

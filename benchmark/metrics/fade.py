@@ -30,11 +30,10 @@ from scipy.io import loadmat
 from torch import Tensor
 
 from ..errors import MetricError
-from .no_reference import max_filter, min_filter
+from .no_reference import GREY_MATLAB, max_filter, min_filter
 
 PATCH = 8
 MSCN_SIZE, MSCN_SIGMA = 7, 7.0 / 6.0
-GREY_MATLAB = (0.298936021293775, 0.587043074451121, 0.114020904255103)  # rgb2gray
 CE_SIGMA, CE_BREAK_OFF, CE_SEMISATURATION = 3.25, 3.0, 0.1
 CE_BORDER = 20
 CE_NOISE = (  # the authors' noise thresholds for grey, yellow-blue and red-green, x 255
