@@ -1,6 +1,7 @@
 """Image-quality metrics: batched torch functions and the registry that describes them."""
 
 from ..errors import MetricError
+from .cpbd import cpbd
 from .fade import fade
 from .full_reference import ciede2000, psnr, ssim
 from .niqe import NEEDS_MODEL, bind_niqe, niqe
@@ -63,6 +64,11 @@ NIQE = register_metric(
 FADE = register_metric(
     Metric(
         "fade", "FADE", fade, False, digits=3, kind="no-reference", min_effect=0.02, headline=True
+    )
+)
+CPBD = register_metric(
+    Metric(
+        "cpbd", "CPBD", cpbd, True, digits=3, kind="no-reference", min_effect=0.01, headline=True
     )
 )
 CONTRAST_E = register_metric(

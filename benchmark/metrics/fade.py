@@ -79,7 +79,7 @@ def _assets() -> dict[str, np.ndarray]:
 def _ce_kernel() -> np.ndarray:
     """The second-derivative-of-Gaussian filter of the contrast energy (20 taps, as MATLAB's)."""
     half = CE_BREAK_OFF * CE_SIGMA
-    x = -half + np.arange(int(math.floor(2 * half + 1e-12)) + 1, dtype=np.float64)
+    x = -half + np.arange(math.floor(2 * half + 1e-12) + 1, dtype=np.float64)
     gauss = np.exp((x * x) / (-2.0 * CE_SIGMA**2)) / (math.sqrt(2.0 * math.pi) * CE_SIGMA)
     gauss /= gauss.sum()
     gx = ((x * x) / CE_SIGMA**4 - 1.0 / CE_SIGMA**2) * gauss
