@@ -4,7 +4,7 @@ from ..errors import MetricError
 from .cpbd import cpbd
 from .fade import fade
 from .full_reference import ciede2000, psnr, ssim
-from .niqe import NEEDS_MODEL, bind_niqe, niqe
+from .niqe import LIVE_LABEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
 from .piqe import piqe
 from .registry import (
@@ -45,7 +45,7 @@ PIQE = register_metric(
         "piqe", "PIQE", piqe, False, digits=2, kind="no-reference", min_effect=0.5, headline=True
     )
 )
-# parameterised: unavailable until --metric-params niqe=MODEL binds a model fitted by fit-niqe
+# the LIVE pristine model by default; --metric-params niqe=MODEL binds one fitted by fit-niqe
 NIQE = register_metric(
     Metric(
         "niqe",
@@ -55,10 +55,9 @@ NIQE = register_metric(
         digits=3,
         kind="no-reference",
         min_effect=0.1,
-        default=False,
         headline=True,
         loader=bind_niqe,
-        needs=NEEDS_MODEL,
+        model=LIVE_LABEL,
     )
 )
 FADE = register_metric(

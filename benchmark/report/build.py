@@ -15,7 +15,14 @@ from .html import write_report_html
 from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
-from .tables import data_notes, table1, table1_notes, table2, table2_notes
+from .tables import (
+    data_notes,
+    metric_model_notes,
+    table1,
+    table1_notes,
+    table2,
+    table2_notes,
+)
 
 
 def build_report(
@@ -35,6 +42,7 @@ def build_report(
     notes1 = table1_notes(summary)
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
+    notes1 += metric_model_notes(manifest)
     if has_official(summary.to_dict("records")):
         notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary, manifest.get("environment", {}))
