@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy import ndimage
 from scipy.io import loadmat
 from torch import Tensor
@@ -87,13 +86,6 @@ def _ce_kernel() -> np.ndarray:
     return gx / np.sum(0.5 * x * x * gx)
 
 
-def _filter(images: Tensor, taps: Tensor, dim: int, left: int, right: int, mode: str) -> Tensor:
-    """Correlate (N, 1, H, W) with 1-D `taps` along `dim` (-1 or -2), padded left/right."""
-    pad = (left, right, 0, 0) if dim == -1 else (0, 0, left, right)
-    shape = (1, 1, 1, -1) if dim == -1 else (1, 1, -1, 1)
-    return F.conv2d(F.pad(images, pad, mode=mode), taps.view(shape))
-
-
 def _blocks(maps: Tensor) -> Tensor:
     """(N, H, W) -> (N, H/8, W/8, 64): the pixels of each 8 x 8 patch."""
     n, h, w = maps.shape
@@ -128,12 +120,11 @@ def _mscn_taps() -> tuple[np.ndarray, np.ndarray]:
     return column, row
 
 
-def _smooth(grey: np.ndarray) -> np.ndarray:
-    """The 7 x 7 Gaussian of one grey image, replicated borders (scipy: the reference's bits)."""
+def _smooth(greys: np.ndarray) -> np.ndarray:
+    """The 7 x 7 Gaussian of (N, H, W) grey images, replicated borders (the reference's bits)."""
     column, row = _mscn_taps()
-    return ndimage.correlate1d(
-        ndimage.correlate1d(grey, column, axis=0, mode="nearest"), row, 1, mode="nearest"
-    )
+    rows = ndimage.correlate1d(greys, column, axis=1, mode="nearest")
+    return ndimage.correlate1d(rows, row, axis=2, mode="nearest")
 
 
 def _moments(grey: Tensor, assets: dict[str, np.ndarray]) -> tuple[Tensor, Tensor]:
@@ -143,8 +134,8 @@ def _moments(grey: Tensor, assets: dict[str, np.ndarray]) -> tuple[Tensor, Tenso
     moves a pixel to the other side: the smoothing runs in scipy, in the reference's order.
     """
     planes = grey[:, 0].cpu().numpy()
-    mu = torch.from_numpy(np.stack([_smooth(p) for p in planes])).unsqueeze(1)
-    m2 = torch.from_numpy(np.stack([_smooth(p * p) for p in planes])).unsqueeze(1)
+    mu = torch.from_numpy(_smooth(planes)).unsqueeze(1)
+    m2 = torch.from_numpy(_smooth(planes * planes)).unsqueeze(1)
     mu, m2 = mu.to(grey.device), m2.to(grey.device)
     flat = max_filter(grey, MSCN_SIZE) == min_filter(grey, MSCN_SIZE)
     if bool(flat.any()):  # MATLAB's moments of a constant window differ from the exact value
@@ -164,11 +155,12 @@ def _contrast_energy(channels: Tensor) -> Tensor:
     # the authors' border: the first and last 10 rows, then columns, copied (not mirrored)
     x = torch.cat([x[:, :, :half], x, x[:, :, -half:]], dim=2)
     x = torch.cat([x[:, :, :, :half], x, x[:, :, :, -half:]], dim=3)
-    taps = torch.from_numpy(_ce_kernel()[::-1].copy()).to(x.device)
-    left = taps.numel() // 2 - 1  # scipy's convolve1d centre for an even kernel
-    right = taps.numel() - 1 - left
-    cx = _filter(x, taps, -1, left, right, "constant")
-    cy = _filter(x, taps, -2, left, right, "constant")
+    # scipy's 1-D convolution with zeros outside, as the reference: torch's float64 conv2d
+    # took 2.2 of 3.1 s for 8 frames of 256x256 here, scipy 0.1 s
+    padded, taps = x[:, 0].cpu().numpy(), _ce_kernel()
+    cx = torch.from_numpy(ndimage.convolve1d(padded, taps, axis=2, mode="constant")).to(x.device)
+    cy = torch.from_numpy(ndimage.convolve1d(padded, taps, axis=1, mode="constant")).to(x.device)
+    cx, cy = cx.unsqueeze(1), cy.unsqueeze(1)
     contrast = torch.sqrt(cx * cx + cy * cy)[:, :, half : half + h, half : half + w]
     peak = contrast.amax(dim=(2, 3), keepdim=True)
     response = contrast * peak / (contrast + peak * CE_SEMISATURATION)
