@@ -1,9 +1,10 @@
-"""pytest-benchmark: FADE and CPBD against their reference packages, in the same process.
+"""pytest-benchmark: CPBD against its reference package, in the same process.
 
-Each pair gets the same 8-bit frames, both on one thread (the references are single-threaded
-numpy/numba): FADE against pyfade.fade_array, CPBD against cpbd.compute on the same "L" grey,
-per 256x256 frame (a batch of 8) and per 1080x1920 frame. The target: ours costs no more than
-the reference (ratio reference / ours >= 1). Run with ``nox -s bench``.
+Both get the same 8-bit frames on one thread (the reference is single-threaded numpy): CPBD
+against cpbd.compute on the same "L" grey, per 256x256 frame (a batch of 8) and per 1080x1920
+frame. The target: ours costs no more than the reference (ratio reference / ours >= 1). (FADE
+is scored by its reference, pyfade, itself: benchmark/metrics/fade.py says why, with the numbers
+this file measured at commit 0f8cebe.) Run with ``nox -s bench``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ import torch
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmark.metrics.cpbd import cpbd, luma_l
-from benchmark.metrics.fade import fade
 
 
 def _best(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up (numba compiles pyfade's kernels on first use)
+    fn()  # warm-up
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -59,21 +59,6 @@ def _compare(benchmark, name, ours_fn, ref_fn, frames, repeats) -> None:
     )
     print(f"\n{name} {size}: ours {ours * 1e3:.1f} ms/frame, reference {ref * 1e3:.1f} ms/frame")
     assert ref / ours >= 1.0, f"{name} {size} costs {ours / ref:.2f}x its reference"
-
-
-@pytest.mark.parametrize("shape", [(8, 256, 256), (1, 1080, 1920)])
-def test_fade_vs_pyfade(benchmark: BenchmarkFixture, shape) -> None:
-    pyfade = pytest.importorskip("pyfade")
-    frames = _frames(*shape, seed=0)
-    images = _uint8(frames)
-    _compare(
-        benchmark,
-        "FADE",
-        lambda: fade(frames),
-        lambda: [pyfade.fade_array(i) for i in images],
-        frames,
-        2,
-    )
 
 
 @pytest.mark.parametrize("shape", [(8, 256, 256), (1, 1080, 1920)])
