@@ -9,38 +9,17 @@ this file measured at commit 0f8cebe.) Run with ``nox -s bench``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import numpy as np
 import pytest
 import scipy.ndimage
 import torch
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmark.metrics.cpbd import cpbd, luma_l
-
-
-def _best(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from tests.benchmarks.test_bench_no_reference import _best, _smooth_images
 
 
 def _frames(n: int, height: int, width: int, seed: int) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    noise = torch.rand(n, 3, height // 8, width // 8, generator=gen)
-    up = torch.nn.functional.interpolate(noise, size=(height, width), mode="bilinear")
-    fine = 0.1 * torch.rand(n, 3, height, width, generator=gen)
-    return torch.round((0.8 * up + fine).clamp(0, 1) * 255) / 255
-
-
-def _uint8(frames: torch.Tensor) -> list[np.ndarray]:
-    return [np.round(f.permute(1, 2, 0).numpy() * 255).astype(np.uint8) for f in frames]
+    return _smooth_images(n, height, width, seed)
 
 
 def _compare(benchmark, name, ours_fn, ref_fn, frames, repeats) -> None:

@@ -17,7 +17,7 @@ from benchmark.report.agreement import (
     agreement_sentence,
     metric_agreement,
 )
-from tests.benchmark.data.helpers import save
+from tests.benchmark.run.test_no_reference_run import _smoky_folder
 
 FAST = ["--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
 
@@ -85,18 +85,9 @@ def test_sentence_names_the_disagreeing_metrics(tmp_path: Path) -> None:
     assert agreement_sentence(metric_agreement(_rows()[["spec", "image_id", "psnr"]])) == ""
 
 
-def _smoky(root: Path, n: int = 4) -> Path:
-    rng = np.random.default_rng(0)
-    scene = rng.integers(0, 256, (64, 72, 3)).astype(float)
-    for k in range(n):
-        veil = 0.1 + 0.15 * k
-        save(root / f"frame{k}.png", np.round(scene * (1 - veil) + 230 * veil).astype(np.uint8))
-    return root
-
-
 @pytest.mark.slow
 def test_new_metrics_run_check_compare_and_on_dask(tmp_path: Path) -> None:
-    data = _smoky(tmp_path / "smoky")
+    data = _smoky_folder(tmp_path / "smoky", 4)
     chosen = "fade,cpbd,contrast_e,contrast_r,contrast_sigma,niqe,dark_channel"
     args = ["run", "--out", str(tmp_path), *FAST, "--data", str(data), "--methods", "dcp,cap"]
     assert main([*args, "--metrics", chosen, "--run-id", "serial"]) == 0
