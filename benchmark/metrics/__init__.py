@@ -1,8 +1,10 @@
 """Image-quality metrics: batched torch functions and the registry that describes them."""
 
 from ..errors import MetricError
+from .cpbd import cpbd
+from .fade import fade
 from .full_reference import ciede2000, psnr, ssim
-from .niqe import NEEDS_MODEL, bind_niqe, niqe
+from .niqe import LIVE_LABEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
 from .piqe import piqe
 from .registry import (
@@ -13,7 +15,7 @@ from .registry import (
     metric_names,
     register_metric,
 )
-from .visible_edges import contrast_e, contrast_r, saturated
+from .visible_edges import contrast_e, contrast_r, contrast_sigma, saturated
 
 PSNR = register_metric(
     Metric("psnr", "PSNR", psnr, True, digits=2, unit="dB", min_effect=0.05, headline=True)
@@ -43,7 +45,7 @@ PIQE = register_metric(
         "piqe", "PIQE", piqe, False, digits=2, kind="no-reference", min_effect=0.5, headline=True
     )
 )
-# parameterised: unavailable until --metric-params niqe=MODEL binds a model fitted by fit-niqe
+# the LIVE pristine model by default; --metric-params niqe=MODEL binds one fitted by fit-niqe
 NIQE = register_metric(
     Metric(
         "niqe",
@@ -53,10 +55,19 @@ NIQE = register_metric(
         digits=3,
         kind="no-reference",
         min_effect=0.1,
-        default=False,
         headline=True,
         loader=bind_niqe,
-        needs=NEEDS_MODEL,
+        model=LIVE_LABEL,
+    )
+)
+FADE = register_metric(
+    Metric(
+        "fade", "FADE", fade, False, digits=3, kind="no-reference", min_effect=0.02, headline=True
+    )
+)
+CPBD = register_metric(
+    Metric(
+        "cpbd", "CPBD", cpbd, True, digits=3, kind="no-reference", min_effect=0.01, headline=True
     )
 )
 CONTRAST_E = register_metric(
@@ -83,6 +94,18 @@ CONTRAST_R = register_metric(
         min_effect=0.01,
         headline=True,
         relative=True,
+    )
+)
+CONTRAST_SIGMA = register_metric(
+    Metric(
+        "contrast_sigma",
+        "Black pixels sigma",
+        contrast_sigma,
+        False,
+        digits=3,
+        unit="%",
+        kind="no-reference",
+        min_effect=0.05,
     )
 )
 SATURATED = register_metric(

@@ -1,9 +1,10 @@
 """NIQE: the distance of an image's patch statistics from a fitted pristine model (lower is better).
 
-Score = sqrt((mu1 - mu2)^T pinv((cov1 + cov2) / 2) (mu1 - mu2)), mu1/cov1 the pristine model's
-(fitted by `python -m benchmark metrics fit-niqe` on clean images), mu2/cov2 those of all the
-test image's patches (rows with an undefined feature dropped, as MATLAB's nanmean/nancov).
-The model lives in a .npz file: mu (36,), cov (36, 36) and how it was fitted.
+Score = sqrt((mu1 - mu2)^T pinv((cov1 + cov2) / 2) (mu1 - mu2)), mu1/cov1 the pristine model's,
+mu2/cov2 those of all the test image's patches (rows with an undefined feature dropped, as
+MATLAB's nanmean/nancov). The default model is the LIVE release's (models/niqe_live.npz, the one
+MATLAB's niqe and BasicSR use, see models/NOTICE); `python -m benchmark metrics fit-niqe` fits a
+domain model on clean images. A model is a .npz file: mu (36,), cov (36, 36) and its settings.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .niqe_features import N_FEATURES, PATCH, grey_255, patch_features
 
 VERSION = "niqe-1 (MATLAB computefeature.m features, 2 scales, imresize bicubic 0.5)"
 SHARPNESS_THRESHOLD = 0.75
+LIVE_MODEL = Path(__file__).resolve().parent / "models" / "niqe_live.npz"
+LIVE_LABEL = "LIVE pristine model (niqe_live.npz, as MATLAB's niqe and BasicSR)"
 NEEDS_MODEL = (
     "needs a fitted model (python -m benchmark metrics fit-niqe --data CLEAN --out niqe.npz, "
     "then --metric-params niqe=niqe.npz)"
@@ -108,10 +111,19 @@ def niqe_grey(model: NiqeModel, grey: np.ndarray) -> float:
     return distance(model, features)
 
 
+@functools.lru_cache(maxsize=1)
+def live_model() -> NiqeModel:
+    """The LIVE release's pristine model shipped with the suite."""
+    return load_model(LIVE_MODEL)
+
+
 def niqe(output: Tensor, reference: Tensor, *, model: NiqeModel | None = None) -> Tensor:
-    """NIQE of each image of (N, 3, H, W) in [0, 1]: float64 (N,); `reference` is unused."""
+    """NIQE of each image of (N, 3, H, W) in [0, 1]: float64 (N,); `reference` is unused.
+
+    Without `model`, the LIVE release's pristine model (the literature's NIQE).
+    """
     if model is None:
-        raise MetricError(f"niqe {NEEDS_MODEL}")
+        model = live_model()
     rgb = torch.round(output.detach().float().clamp(0, 1) * 255).permute(0, 2, 3, 1)
     greys = grey_255(rgb.cpu().numpy())
     return torch.tensor([niqe_grey(model, grey) for grey in greys], dtype=torch.float64)

@@ -21,6 +21,7 @@ from torch import Tensor
 
 DARK_CHANNEL_WINDOW = 15
 GREY_WEIGHTS = (0.2125, 0.7154, 0.0721)  # skimage.color.rgb2gray (ITU-R BT.709)
+GREY_MATLAB = (0.298936021293775, 0.587043074451121, 0.114020904255103)  # MATLAB rgb2gray
 
 
 def _running(image: Tensor, size: int, dim: int, pick) -> Tensor:
@@ -83,6 +84,13 @@ def grey_levels(images: Tensor) -> Tensor:
     weights = torch.tensor(GREY_WEIGHTS, dtype=torch.float64, device=images.device)
     grey = torch.einsum("nchw,c->nhw", images.double(), weights)
     return torch.round(grey * 255.0).clamp_(0, 255).long()
+
+
+def matlab_grey(images: Tensor) -> Tensor:
+    """(N, H, W) float64 grey levels 0..255 as MATLAB's rgb2gray of the 8-bit image (round half up)."""
+    rgb = torch.floor(images[:, :3].double().clamp(0, 1) * 255.0 + 0.5)
+    weights = torch.tensor(GREY_MATLAB, dtype=torch.float64, device=images.device)
+    return torch.floor(torch.einsum("nchw,c->nhw", rgb, weights) + 0.5).clamp_(0, 255)
 
 
 def entropy(output: Tensor, hazy: Tensor | None = None) -> Tensor:

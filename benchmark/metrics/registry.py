@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from torch import Tensor
@@ -35,18 +36,22 @@ class Metric:
     relative: bool = False  # no-reference metric of the output *relative to its input* (e, r)
     #: a parameterised metric (NIQE's fitted model): builds `fn` from a file; None once bound
     loader: Callable[[str], Callable[[Tensor, Tensor], Tensor]] | None = None
-    needs: str = ""  # why it is unavailable until bound, with what to do
+    needs: str = ""  # why it is unavailable until bound, with what to do ("": usable as is)
+    model: str = ""  # the parameters `fn` scores with (NIQE: its shipped default model)
 
     @property
     def available(self) -> bool:
-        """False for a parameterised metric whose parameters were not given."""
-        return self.loader is None
+        """False for a parameterised metric that has no default and whose parameters were not given."""
+        return not self.needs
 
     def bind(self, path: str) -> Metric:
         """This metric with its parameters loaded from `path` (the result pickles to workers)."""
         if self.loader is None:
             raise MetricError(f"--metric-params {self.name}=...: {self.name} takes no parameters")
-        return dataclasses.replace(self, fn=self.loader(path), loader=None, needs="")
+        fn = self.loader(path)
+        return dataclasses.replace(
+            self, fn=fn, loader=None, needs="", model=f"model {Path(path).name} (--metric-params)"
+        )
 
     @property
     def arrow(self) -> str:

@@ -51,7 +51,7 @@ def choose_metrics(
             f"--metric-params given for {', '.join(unused)}, which --metrics does not include"
         )
     for metric in chosen:
-        if metric.loader is not None and metric.name not in params:
+        if not metric.available and metric.name not in params:
             raise MetricError(f"{metric.name} {metric.needs}")
     chosen = [m.bind(params[m.name]) if m.name in params else m for m in chosen]
     if not paired:

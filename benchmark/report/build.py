@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..csv_cells import write_csv
 from ..run.store import RunStore
+from .agreement import agreement_figure, agreement_sentence, metric_agreement
 from .deployment import deployment_notes, deployment_table, profile_sizes
 from .figures import make_figures, sample_columns
 from .html import write_report_html
@@ -17,7 +18,14 @@ from .metric_gaps import gap_notes, metric_gaps
 from .provenance import OFFICIAL_NOTE, has_official
 from .summary import summarize
 from .table_formats import to_latex, to_markdown
-from .tables import data_notes, table1, table1_notes, table2, table2_notes
+from .tables import (
+    data_notes,
+    metric_model_notes,
+    table1,
+    table1_notes,
+    table2,
+    table2_notes,
+)
 
 
 def build_report(
@@ -38,6 +46,12 @@ def build_report(
     manifest = store.read_manifest() if store.exists() else {}
     notes1 += data_notes(manifest.get("data_report") or {})
     notes1 += gap_notes(metric_gaps(store))
+    notes1 += metric_model_notes(manifest)
+    agreement = metric_agreement(store.per_image(), list(summary["spec"].astype(str)))
+    paths["metric_agreement"] = folder / "metric_agreement.csv"
+    write_csv(agreement, paths["metric_agreement"])
+    if sentence := agreement_sentence(agreement):
+        notes1.append(sentence)
     if has_official(summary.to_dict("records")):
         notes1.append(OFFICIAL_NOTE)
     notes2 = table2_notes(summary, manifest.get("environment", {}))
@@ -67,6 +81,9 @@ def build_report(
     figure_paths: dict[str, Path] = {}
     if figures:
         figure_paths = make_figures(store, summary, folder / "figures")
+        chart = agreement_figure(agreement, folder / "figures" / "metric_agreement.png")
+        if chart is not None:
+            figure_paths["metric_agreement"] = chart
         paths.update(figure_paths)
     paths["report"] = write_report_md(store, folder, t1, t2, notes1, notes2, figure_paths)
     tables = [("Table 1: quality", t1, notes1), ("Table 2: size and cost", t2, notes2)]

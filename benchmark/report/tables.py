@@ -212,6 +212,14 @@ def table1_notes(summary: pd.DataFrame) -> list[str]:
     ]
 
 
+def metric_model_notes(manifest: dict[str, Any]) -> list[str]:
+    """Which parameters scored each parameterised metric (NIQE's model), from the manifest."""
+    return [
+        f"{name}: scored with the {label}."
+        for name, label in sorted((manifest.get("metric_model_names") or {}).items())
+    ]
+
+
 def table2_notes(summary: pd.DataFrame, environment: dict[str, Any] | None = None) -> list[str]:
     """The caption (device, threads, protocol), the paper's source and per-method remarks."""
     env = environment or {}

@@ -266,6 +266,7 @@ class Runner:
         if self.metric_params:
             manifest["metric_params"] = self.metric_params
             manifest["metric_models"] = self.identity()["metric_models"]
+        manifest["metric_model_names"] = {m.name: m.model for m in self.metrics if m.model}
         unavailable = {m.name: m.needs for m in metrics.all_metrics() if not m.available}
         manifest["metrics_unavailable"] = {
             k: v for k, v in unavailable.items() if k not in self.metric_names

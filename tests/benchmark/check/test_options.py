@@ -42,7 +42,8 @@ def add_column(run: Path, name: str, values: np.ndarray) -> None:
 
 
 def test_defaults_come_from_the_registry() -> None:
-    no_reference = ["dark_channel", "piqe", "niqe", "contrast_e", "contrast_r", "saturated"]
+    no_reference = ["dark_channel", "piqe", "niqe", "fade", "cpbd", "contrast_e", "contrast_r"]
+    no_reference += ["contrast_sigma", "saturated"]
     no_reference += ["colorfulness", "entropy"]
     assert checkable_names() == ["psnr", "ssim", "ciede2000", *no_reference, "latency"]
     effects = default_min_effects()

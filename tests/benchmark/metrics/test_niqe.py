@@ -37,8 +37,7 @@ from scipy import ndimage
 from scipy.stats import spearmanr
 
 from benchmark.errors import MetricError
-from benchmark.metrics import get_metric
-from benchmark.metrics.niqe import NiqeModel, distance, load_model, niqe, niqe_grey, save_model
+from benchmark.metrics.niqe import NiqeModel, distance, load_model, niqe_grey, save_model
 from benchmark.metrics.niqe_features import GAUSS, grey_255, half_size, patch_features
 from benchmark.metrics.niqe_fit import fit_folder, sharp_patches
 from benchmark.metrics.scoring import choose_metrics
@@ -193,14 +192,8 @@ def test_metric_scores_batches_and_travels(shared_data: Path, tmp_path: Path) ->
     assert torch.isnan(metric.fn(images[:, :, :90], images[:, :, :90])).all()  # no whole patch
 
 
-def test_niqe_needs_a_model(tmp_path: Path) -> None:
-    assert not get_metric("niqe").available
-    assert "fit-niqe" in get_metric("niqe").needs
-    assert "niqe" not in [m.name for m in choose_metrics(None, False)]
-    with pytest.raises(MetricError, match="needs a fitted model"):
-        choose_metrics(["niqe"], False)
-    with pytest.raises(MetricError, match="needs a fitted model"):
-        niqe(torch.zeros(1, 3, 8, 8), torch.zeros(1, 3, 8, 8))
+def test_a_bad_domain_model_is_one_error(tmp_path: Path) -> None:
+    # the LIVE model scores by default (test_niqe_live.py); a bad domain model is one error
     with pytest.raises(MetricError, match="not found"):
         choose_metrics(None, False, "", {"niqe": str(tmp_path / "missing.npz")})
     (tmp_path / "bad.npz").write_bytes(b"not a zip")

@@ -72,8 +72,12 @@ def test_no_reference_metrics_are_registered_with_directions() -> None:
     expected = {
         "dark_channel": False,
         "piqe": False,
+        "niqe": False,
+        "fade": False,
+        "cpbd": True,
         "contrast_e": True,
         "contrast_r": True,
+        "contrast_sigma": False,
         "saturated": False,
         "colorfulness": True,
         "entropy": True,
@@ -179,7 +183,8 @@ def test_hautiere_metrics_see_a_contrast_stretch() -> None:
     stretched = np.clip((hazy.astype(float) - 128) * 2 + 128, 0, 255).round().astype(np.uint8)
     h, s = _tensor(hazy), _tensor(stretched)
     assert contrast_r(s, h).item() > 1.5
-    assert contrast_e(s, h).item() >= 0
+    # (e may fall here: the release's segmentation picks one threshold per window, and on
+    # blurred noise a stretch moves it; e against the release: test_visible_edges.py)
     clipped = (stretched == 0).all(axis=2) | (stretched == 255).all(axis=2)
     assert saturated(s, h).item() >= 100 * clipped.mean()
     # a blur is the opposite: fewer visible edges, lower gradients

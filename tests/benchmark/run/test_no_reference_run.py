@@ -181,6 +181,9 @@ def test_check_defaults_follow_the_run_metric_set() -> None:
     assert default_metrics_for(NO_REFERENCE) == (
         "dark_channel",
         "piqe",
+        "niqe",
+        "fade",
+        "cpbd",
         "contrast_e",
         "contrast_r",
         "saturated",
