@@ -32,6 +32,8 @@ def provenance_cell(row: Any) -> str:
         return f"suite-trained (data {fingerprint})" if fingerprint else "suite-trained"
     if source.startswith("official:"):
         return _official(spec, source.partition(":")[2])
+    if source == "outputs":  # published outputs: the folder's fingerprint stands for weights
+        return f"published outputs (folder sha256 {sha[:12]})"
     return f"user file (sha256 {sha[:12]})" if sha else "user file"
 
 

@@ -14,13 +14,16 @@ from ..metrics import Metric, all_metrics
 from .provenance import provenance_cell
 
 PAPER_NOTE = f"† {PAPER_SOURCE}: not the images scored here."
+#: the kind of a method not run here (published outputs): its cost is not measured
+NOT_RUN_KIND = "outputs"
+NOT_MEASURED = "not measured here"
 
 
 def method_label(row: pd.Series, sep: str = " ") -> str:
     """Display name, with a variant's options in brackets (or on a new line with sep='\\n')."""
     name = str(row.get("display_name") or row["spec"])
     options = spec_options(str(row["spec"]))
-    if not options:
+    if not options or row.get("kind") == NOT_RUN_KIND:  # published outputs: its label says it
         return name
     return f"{name}\n{options}" if sep == "\n" else f"{name} ({options})"
 
@@ -147,6 +150,8 @@ def table2(summary: pd.DataFrame) -> pd.DataFrame:
             "Paper params†": _int(row.get("paper_params")),
             "Paper memory (KB)†": _int(row.get("paper_memory_kb")),
         }
+        if row.get("kind") == NOT_RUN_KIND:  # produced elsewhere: nothing here to measure
+            cells.update({k: NOT_MEASURED for k in list(cells)[2:8]})
         if len(devices) > 1:
             cells["Device"] = str(row.get("device_name", ""))
         rows.append(cells)

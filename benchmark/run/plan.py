@@ -35,7 +35,8 @@ def plan_methods(config: RunConfig, device: torch.device) -> list[PlannedMethod]
     for spec in split_method_list(config.methods):
         if spec == "all":
             explicit = False
-            requested.extend(methods.available_methods())
+            names = methods.available_methods()  # less those that need a spec to mean anything
+            requested.extend(n for n in names if methods.method_class(n).in_all)
         else:
             requested.extend(methods.expand_spec(spec))
     if not requested:

@@ -154,6 +154,7 @@ class Runner:
             f"{how} in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
         )
         self.data_report = build_data_report(self.dataset, split)
+        self.data_report.audit([p.method for p in self.planned], split)  # e.g. missing outputs
         for line in self.data_report.lines():
             self._log(line)
         haze = haze_level(split, self.device, self.config.batch_size)
@@ -321,7 +322,7 @@ class Runner:
             i for i in range(len(split.ids)) if split.ids[i] not in done and i not in split.errors
         ]
         latency = prof.get("latency_median_ms")
-        if latency is not None:
+        if latency is not None and latency == latency:  # NaN: not measured (published outputs)
             self._log(
                 f"{method.spec}: {len(todo)} images to score, about "
                 f"{_duration(latency / 1000 * len(todo))} at {latency:.1f} ms/image (batch 1)"

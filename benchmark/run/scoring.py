@@ -114,7 +114,10 @@ class ImageScorer:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         start = time.perf_counter()
-        out = self.method.enhance(hazy)
+        if self.method.needs_ids:  # e.g. published outputs, looked up by image id
+            out = self.method.enhance(hazy, ids=[self.split.ids[i] for i in batch])
+        else:
+            out = self.method.enhance(hazy)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = (time.perf_counter() - start) / len(batch)
