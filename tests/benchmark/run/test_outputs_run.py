@@ -44,10 +44,8 @@ def paired(tmp_path: Path) -> tuple[Path, Path, dict[str, np.ndarray], dict[str,
 
 
 def _run(tmp_path: Path, data: Path, spec: str, run_id: str = "r") -> int:
-    return main(
-        ["run", "--out", str(tmp_path), *FAST, "--data", str(data), "--methods", spec]
-        + ["--metrics", "psnr,ssim", "--split", "all", "--run-id", run_id]
-    )
+    args = ["--data", str(data), "--methods", spec, "--metrics", "psnr,ssim", "--split", "all"]
+    return main(["run", "--out", str(tmp_path), *FAST, *args, "--run-id", run_id])
 
 
 def test_published_outputs_are_scored_as_they_are_and_problems_named(
