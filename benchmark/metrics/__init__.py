@@ -1,6 +1,8 @@
 """Image-quality metrics: batched torch functions and the registry that describes them."""
 
 from ..errors import MetricError
+from .aligned import aligned_psnr, aligned_ssim, aligned_valid
+from .frame_structure import PairStat
 from .full_reference import ciede2000, psnr, ssim
 from .niqe import NEEDS_MODEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
@@ -115,6 +117,66 @@ ENTROPY = register_metric(
         "entropy", "Entropy (bits)", entropy, True, digits=3, kind="no-reference", min_effect=0.01
     )
 )
+
+# aligned: against --reference-frame after optical-flow alignment (aligned.py), on request
+ALIGNED_PSNR = register_metric(
+    Metric(
+        "aligned_psnr",
+        "Aligned PSNR",
+        aligned_psnr,
+        True,
+        digits=2,
+        unit="dB",
+        kind="aligned",
+        min_effect=0.05,
+        default=False,
+        headline=True,
+    )
+)
+ALIGNED_SSIM = register_metric(
+    Metric(
+        "aligned_ssim",
+        "Aligned SSIM",
+        aligned_ssim,
+        True,
+        digits=4,
+        kind="aligned",
+        min_effect=0.002,
+        default=False,
+        headline=True,
+    )
+)
+ALIGNED_VALID = register_metric(
+    Metric(
+        "aligned_valid",
+        "Aligned pixels",
+        aligned_valid,
+        True,
+        digits=3,
+        kind="aligned",
+        min_effect=0.01,
+        default=False,
+    )
+)
+
+# frame-pair: consecutive frames of a video registered by ORB / SIFT (frame_structure.py)
+STRUCTURE = [
+    register_metric(
+        Metric(
+            f"{detector}_{stat}",
+            f"{label} {'matches' if stat == 'matches' else 'inlier ratio'}",
+            PairStat(detector, stat),
+            True,
+            digits=1 if stat == "matches" else 3,
+            kind="frame-pair",
+            min_effect=5.0 if stat == "matches" else 0.01,
+            default=False,
+            headline=True,
+        )
+    )
+    for detector, label in (("orb", "ORB"), ("sift", "SIFT"))
+    for stat in ("matches", "inlier_ratio")
+]
 
 __all__ = [
     "CIEDE2000",

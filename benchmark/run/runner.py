@@ -84,7 +84,12 @@ class Runner:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
         self.metrics = choose_metrics(
-            config.metrics, is_paired(self.dataset), self.dataset.name, config.metric_params
+            config.metrics,
+            is_paired(self.dataset),
+            self.dataset.name,
+            config.metric_params,
+            video=self.is_video,  # frame-pair metrics need consecutive frames
+            reference=getattr(self.dataset, "reference_frame", None) is not None,  # aligned ones
         )
         self.metric_params = metric_params_record(config.metric_params)  # path and sha256
         self.planned = plan_methods(config, self.device)
