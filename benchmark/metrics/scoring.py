@@ -79,6 +79,21 @@ def choose_metrics(
     return chosen
 
 
+def metrics_for_dataset(
+    names: Sequence[str] | None, dataset: Any, params: Mapping[str, str] | None = None
+) -> list[Metric]:
+    """choose_metrics for this data set: paired or not, video or not, a reference frame or not
+    (the driver and the Dask context choose alike)."""
+    return choose_metrics(
+        names,
+        bool(getattr(dataset, "paired", True)),
+        str(getattr(dataset, "name", "")),
+        params,
+        video=getattr(dataset, "kind", "") == "video",
+        reference=getattr(dataset, "reference_frame", None) is not None,
+    )
+
+
 def metric_params_record(params: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Each parameter file's absolute path and sha256, for the run's manifest."""
     return {

@@ -14,10 +14,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..data import PairedDataset, VideoDataset, is_paired
+from ..data import PairedDataset, VideoDataset
 from ..errors import DatasetError, UsageError, one_line
 from ..metrics import metric_names
-from ..metrics.scoring import choose_metrics
+from ..metrics.scoring import metrics_for_dataset
 from .config import RunConfig
 from .tasks import WorkContext, survey_worker
 
@@ -44,7 +44,7 @@ def work_context(config: RunConfig, dataset: PairedDataset | None = None) -> Wor
     chosen = (
         []
         if dataset is None
-        else choose_metrics(config.metrics, is_paired(dataset), dataset.name, config.metric_params)
+        else metrics_for_dataset(config.metrics, dataset, config.metric_params)
     )
     data = config.data
     if data is not None and data.strip().lower() != "synthetic":

@@ -29,7 +29,7 @@ from ..environment import device_name
 from ..errors import failure_text
 from ..images import save_png, to_uint8
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS, FrameChanges
-from ..metrics.scoring import choose_metrics, metric_params_record
+from ..metrics.scoring import metric_params_record, metrics_for_dataset
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
 from .lock import RunLock
@@ -83,14 +83,8 @@ class Runner:
         if not ids:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
-        self.metrics = choose_metrics(
-            config.metrics,
-            is_paired(self.dataset),
-            self.dataset.name,
-            config.metric_params,
-            video=self.is_video,  # frame-pair metrics need consecutive frames
-            reference=getattr(self.dataset, "reference_frame", None) is not None,  # aligned ones
-        )
+        # paired, video (frame-pair metrics), a --reference-frame (aligned ones): as the data is
+        self.metrics = metrics_for_dataset(config.metrics, self.dataset, config.metric_params)
         self.metric_params = metric_params_record(config.metric_params)  # path and sha256
         self.planned = plan_methods(config, self.device)
         self.added_reference = self._add_reference()
