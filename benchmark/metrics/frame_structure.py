@@ -99,9 +99,11 @@ class FramePairs:
     """Each frame-pair metric per frame, against the previous scored frame of the same video."""
 
     def __init__(self, metrics: Sequence[Metric]) -> None:
-        self.metrics = [m for m in metrics if isinstance(m.fn, PairStat)]
-        self.detectors = sorted({m.fn.detector for m in self.metrics})  # type: ignore[union-attr]
-        self._last: dict[str, tuple[int, tuple[int, ...], dict[str, Features]]] = {}
+        self.metrics = list(metrics)
+        #: ORB/SIFT statistics share one detection per frame; any other frame-pair function is
+        #: called on (previous frame, frame)
+        self.detectors = sorted({m.fn.detector for m in metrics if isinstance(m.fn, PairStat)})
+        self._last: dict[str, tuple[int, Tensor, dict[str, Features]]] = {}
 
     def update(
         self, positions: Sequence[int], groups: Sequence[str], output: Tensor
@@ -111,12 +113,14 @@ class FramePairs:
         for k, (position, group) in enumerate(zip(positions, groups, strict=True)):
             found = {name: features(name, output[k]) for name in self.detectors}
             last = self._last.get(group)
-            shape = tuple(output[k].shape)
-            if last is not None and last[0] == position - 1 and last[1] == shape:
+            frame = output[k].detach()
+            if last is not None and last[0] == position - 1 and last[1].shape == frame.shape:
                 stats = {name: match_stats(name, last[2][name], found[name]) for name in found}
                 for metric in self.metrics:
                     fn = metric.fn
-                    assert isinstance(fn, PairStat)
-                    values[metric.name][k] = stats[fn.detector][STATS.index(fn.stat)]
-            self._last[group] = (position, shape, found)
+                    if isinstance(fn, PairStat):
+                        values[metric.name][k] = stats[fn.detector][STATS.index(fn.stat)]
+                    else:
+                        values[metric.name][k] = float(fn(last[1][None], frame[None])[0])
+            self._last[group] = (position, frame, found)
         return values

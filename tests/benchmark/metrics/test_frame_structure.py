@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.metrics import get_metric
+from benchmark.metrics import Metric, get_metric
 from benchmark.metrics.frame_structure import FramePairs, PairStat
 
 H, W = 128, 160
@@ -96,3 +96,18 @@ def test_tracker_is_carried_across_batches_and_resets_at_gaps() -> None:
     assert np.isnan(gap["orb_matches"]).all()
     videos = FramePairs(metrics).update([0, 1], ["a", "b"], frames[:2])  # another video
     assert np.isnan(videos["orb_matches"]).all()
+
+
+def test_any_frame_pair_function_gets_previous_and_current_frames() -> None:
+    frames = torch.stack([_frame(_scene(2), k, 0) for k in range(3)])
+    change = Metric(
+        "test_change",
+        "Change",
+        lambda prev, cur: (cur - prev).abs().flatten(1).mean(1, dtype=torch.float64),
+        False,
+        digits=3,
+        kind="frame-pair",
+    )
+    values = FramePairs([change]).update(range(3), ["v"] * 3, frames)["test_change"]
+    expected = [float((frames[k] - frames[k - 1]).abs().double().mean()) for k in (1, 2)]
+    assert np.isnan(values[0]) and values[1:] == pytest.approx(expected, rel=1e-6)
