@@ -161,6 +161,9 @@ class PublishedOutputs(Method):
         self.mapping: dict[str, str] = {}
         self._fingerprint = ""
         self._readers: dict[Path, _VideoReader] = {}
+        self.prefix = self.suffix = ""
+        self.keys: dict[str, list[Path]] = {}
+        self.by_stem: dict[str, Path] = {}
         if self.folder is None:
             return
         if not self.folder.is_dir():
@@ -181,7 +184,6 @@ class PublishedOutputs(Method):
         stems = [p.stem for p in found]
         self.prefix = _common_affix(stems, suffix=False)
         self.suffix = _common_affix(stems, suffix=True)
-        self.keys: dict[str, list[Path]] = {}
         for path in found:
             self.keys.setdefault(_key(path.stem, self.prefix, self.suffix), []).append(path)
         self.by_stem = {p.stem: p for p in found}
