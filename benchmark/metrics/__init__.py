@@ -119,45 +119,17 @@ ENTROPY = register_metric(
 )
 
 # aligned: against --reference-frame after optical-flow alignment (aligned.py), on request
-ALIGNED_PSNR = register_metric(
-    Metric(
-        "aligned_psnr",
-        "Aligned PSNR",
-        aligned_psnr,
-        True,
-        digits=2,
-        unit="dB",
-        kind="aligned",
-        min_effect=0.05,
-        default=False,
-        headline=True,
+ALIGNED = [
+    register_metric(
+        Metric(name, label, fn, True, digits=digits, unit=unit, kind="aligned", **extra)
     )
-)
-ALIGNED_SSIM = register_metric(
-    Metric(
-        "aligned_ssim",
-        "Aligned SSIM",
-        aligned_ssim,
-        True,
-        digits=4,
-        kind="aligned",
-        min_effect=0.002,
-        default=False,
-        headline=True,
+    for name, label, fn, digits, unit, extra in (
+        ("aligned_psnr", "Aligned PSNR", aligned_psnr, 2, "dB", {"min_effect": 0.05}),
+        ("aligned_ssim", "Aligned SSIM", aligned_ssim, 4, "", {"min_effect": 0.002}),
+        ("aligned_valid", "Aligned pixels", aligned_valid, 3, "", {"min_effect": 0.01}),
     )
-)
-ALIGNED_VALID = register_metric(
-    Metric(
-        "aligned_valid",
-        "Aligned pixels",
-        aligned_valid,
-        True,
-        digits=3,
-        kind="aligned",
-        min_effect=0.01,
-        default=False,
-    )
-)
+    for extra in [{**extra, "default": False, "headline": name != "aligned_valid"}]
+]
 
 # frame-pair: consecutive frames of a video registered by ORB / SIFT (frame_structure.py)
 STRUCTURE = [
