@@ -44,7 +44,10 @@ def add_column(run: Path, name: str, values: np.ndarray) -> None:
 def test_defaults_come_from_the_registry() -> None:
     no_reference = ["dark_channel", "piqe", "niqe", "contrast_e", "contrast_r", "saturated"]
     no_reference += ["colorfulness", "entropy"]
-    assert checkable_names() == ["psnr", "ssim", "ciede2000", *no_reference, "latency"]
+    real_video = ["aligned_psnr", "aligned_ssim", "aligned_valid"]
+    real_video += ["orb_matches", "orb_inlier_ratio", "sift_matches", "sift_inlier_ratio"]
+    expected = ["psnr", "ssim", "ciede2000", *no_reference, *real_video, "latency"]
+    assert checkable_names() == expected
     effects = default_min_effects()
     assert {k: effects[k] for k in ("psnr", "ssim", "ciede2000", "latency")} == {
         "psnr": 0.05,
