@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (registration side effects)
     hazy_input,
     lnet_gie,
     msbdn_dff,
+    outputs,
 )
 from .core import (
     ClassicalMethod,

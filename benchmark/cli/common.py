@@ -39,7 +39,7 @@ def data_options(args: argparse.Namespace) -> dict[str, object]:
         options["size"] = args.size
     if getattr(args, "data_seed", None) is not None:
         options["seed"] = args.data_seed
-    for name in ("stride", "max_frames"):  # video data only
+    for name in ("stride", "max_frames", "reference_frame"):  # video / no ground truth only
         if getattr(args, name, None) is not None:
             options[name] = getattr(args, name)
     return options
@@ -58,6 +58,13 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-frames", type=positive_int, default=None, help="video: at most N frames per video"
+    )
+    parser.add_argument(
+        "--reference-frame",
+        default=None,
+        metavar="REF",
+        help="data without ground truth: the smoke-free frame that aligned_psnr/aligned_ssim "
+        "score against (an index into each video, or an image id of the folder)",
     )
     parser.add_argument(
         "--size", type=frame_size, default=None, help="synthetic frame size (256; 16 to 4096)"

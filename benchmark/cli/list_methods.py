@@ -37,14 +37,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{name:<16}{method.kind:<11}{method.num_params:>12,}  {weights_text(method)}")
         if method.all_params():
             print(f"{'':<16}spec: {parameters_text(method)}")
-    print(f"\n{'metric':<16}{'kind':<16}better  status")
+    print(f"\n{'metric':<19}{'kind':<16}better  status")
     for metric in all_metrics():
         better = "higher" if metric.higher_is_better else "lower"
         data = "paired data" if metric.kind == "full-reference" else "data without ground truth"
         status = f"default on {data}" if metric.default else "on request (--metrics)"
         if not metric.available:
             status = f"unavailable: {metric.needs}"
-        print(f"{metric.name:<16}{metric.kind:<16}{better:<8}{status}")
+        print(f"{metric.name:<19}{metric.kind:<16}{better:<8}{status}")
     return 0
 
 

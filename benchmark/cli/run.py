@@ -82,6 +82,7 @@ RUN_OPTIONS = (
     "data_seed",
     "stride",
     "max_frames",
+    "reference_frame",
 )
 
 

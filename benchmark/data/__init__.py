@@ -17,6 +17,7 @@ from .export import export
 from .folder import FolderDataset
 from .loaded import LoadedSplit, load_split
 from .pairing import find_dir, find_layout
+from .reference import reference_tensors
 from .split_files import SPLIT_NAMES
 from .streamed import Split, StreamedSplit, open_split
 from .synthetic import SyntheticEndoscopyDataset
@@ -43,10 +44,13 @@ __all__ = [
     "load_split",
     "open_dataset",
     "open_split",
+    "reference_tensors",
 ]
 
 #: options that only a video data set takes (ignored when None)
 VIDEO_OPTIONS = ("stride", "max_frames")
+#: options given only when set: the video ones and data without ground truth's reference frame
+OPTIONAL = (*VIDEO_OPTIONS, "reference_frame")
 
 
 #: the command-line flag of each data-set option, for messages
@@ -55,6 +59,7 @@ OPTION_FLAGS = {
     "seed": "--data-seed",
     "stride": "--stride",
     "max_frames": "--max-frames",
+    "reference_frame": "--reference-frame",
 }
 
 
@@ -70,7 +75,8 @@ def _construct(cls: type[PairedDataset], *args: Any, **options: Any) -> PairedDa
         verb = "does" if len(bad) == 1 else "do"
         raise DatasetError(
             f"{flags} {verb} not apply to {where} (--size/--data-seed are for the built-in synthetic "
-            "set, --stride/--max-frames for videos): drop them"
+            "set, --stride/--max-frames for videos, --reference-frame for data without ground "
+            "truth): drop them"
         ) from None
     return cls(*args, **options)
 
@@ -93,7 +99,7 @@ def _paired_layout(folder: Path) -> bool:
 
 def open_dataset(spec: str | Path | None, **options: Any) -> PairedDataset:
     """None/"synthetic" -> synthetic set; a folder -> paired or unpaired set; a video -> frames."""
-    video_options = {k: options.pop(k) for k in VIDEO_OPTIONS if k in options}
+    video_options = {k: options.pop(k) for k in OPTIONAL if k in options}
     given = {k: v for k, v in video_options.items() if v is not None}
     if spec is None or (isinstance(spec, str) and spec.strip().lower() in SYNTHETIC_NAMES):
         return _construct(SyntheticEndoscopyDataset, **options, **given)

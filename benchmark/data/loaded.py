@@ -28,6 +28,7 @@ class LoadedSplit:
     hazy: list[np.ndarray | None]
     clear: list[np.ndarray | None]
     errors: dict[int, str] = field(default_factory=dict)
+    dataset: PairedDataset | None = None  # where reference frames come from (--reference-frame)
 
     def batches(self, batch_size: int) -> list[list[int]]:
         """Consecutive indices of loadable images with equal sizes, at most batch_size each."""
@@ -89,6 +90,7 @@ def load_split(dataset: PairedDataset, ids: Sequence[str]) -> LoadedSplit:
     """Load every pair once (batched when the data set supports it), keeping load errors."""
     ids = list(ids)
     split = LoadedSplit(ids, [dataset.group(i) for i in ids], [None] * len(ids), [None] * len(ids))
+    split.dataset = dataset
     if isinstance(dataset, UnpairedDataset):  # decoded in order, one image or frame at a time
         where = {image_id: index for index, image_id in enumerate(ids)}
         for image_id, image in dataset.iter_inputs(ids):

@@ -49,6 +49,13 @@ class UnpairedDataset(PairedDataset):
     _splits: dict[str, list[str]] | None = None  # from a split file, when there is one
     _split_file: Path | None = None
     _notes: tuple[str, ...] = ()
+    #: --reference-frame: a frame index into each video, or an image id (None: not given)
+    reference_frame: str | int | None = None
+
+    def _hash_reference(self, digest: Any) -> None:
+        """Feed the reference frame (if any) into a fingerprint: other references, other scores."""
+        if self.reference_frame is not None:
+            digest.update(f"\0reference\0{self.reference_frame}".encode())
 
     def ids(self, split: str = "test") -> list[str]:
         """A split file's lists if there is one; else all ids for "test"/"all", none for "train"."""
@@ -130,7 +137,9 @@ class ImageFolderDataset(UnpairedDataset):
 
     kind = "unpaired-folder"
 
-    def __init__(self, root: str | Path, name: str | None = None) -> None:
+    def __init__(
+        self, root: str | Path, name: str | None = None, reference_frame: str | None = None
+    ) -> None:
         self.root = Path(root).expanduser().absolute()
         self.name = name or self.root.name
         inputs = find_dir(self.root, HAZY_DIRS)
@@ -148,6 +157,12 @@ class ImageFolderDataset(UnpairedDataset):
         self._fingerprint: str | None = None
         by_name = {f.relative_to(self.images_dir).as_posix(): i for i, f in self._files.items()}
         self._read_split_file(self.root, lambda e: [e] if e in self._files else _one(by_name, e))
+        self.reference_frame = parse_reference(reference_frame, video=False)
+        if self.reference_frame is not None and self.reference_frame not in self._files:
+            raise DatasetError(
+                f"--reference-frame {self.reference_frame}: no image with that id in "
+                f"{self.images_dir} (ids are file names without extension, e.g. {self._order[0]})"
+            )
 
     @property
     def fingerprint(self) -> str:
@@ -158,6 +173,7 @@ class ImageFolderDataset(UnpairedDataset):
                 digest.update(f"\0{image_id}\0".encode())
                 _hash_file(digest, self._files[image_id])
             self._hash_split_file(digest)
+            self._hash_reference(digest)
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
@@ -182,6 +198,11 @@ class ImageFolderDataset(UnpairedDataset):
             "splits": self.split_sizes(),
             "split_source": self.split_source,
             "notes": list(self._notes),
+            **(
+                {"reference_frame": self.reference_frame}
+                if self.reference_frame is not None
+                else {}
+            ),
         }
 
 
@@ -197,6 +218,7 @@ class VideoDataset(UnpairedDataset):
         name: str | None = None,
         stride: int = 1,
         max_frames: int | None = None,
+        reference_frame: str | int | None = None,
     ) -> None:
         self.root = Path(root).expanduser().absolute()
         if stride < 1 or (max_frames is not None and max_frames < 1):
@@ -215,6 +237,7 @@ class VideoDataset(UnpairedDataset):
         self.videos = videos
         self.problems: dict[str, str] = {}
         self._frames: dict[str, tuple[Path, int]] = {}
+        self._lengths: dict[Path, int] = {}  # frames per video, as its container says (0: ?)
         self._order, self._groups = [], {}
         for video in videos:
             self._index(video)
@@ -227,6 +250,14 @@ class VideoDataset(UnpairedDataset):
         if self.root.is_dir():
             self._read_split_file(self.root, self._entry_ids)
             self._note_left_out_images()
+        self.reference_frame = parse_reference(reference_frame, video=True)
+        short = [v.name for v, n in self._lengths.items() if n and n <= (self.reference_frame or 0)]
+        if self.reference_frame is not None and short:
+            raise DatasetError(
+                f"--reference-frame {self.reference_frame}: {examples(short)} "
+                f"{'has' if len(short) == 1 else 'have'} fewer frames (it is a frame index into "
+                "each video, counted from 0)"
+            )
 
     def _note_left_out_images(self) -> None:
         """Images beside the videos are not scored: name them, and why, in the notes."""
@@ -266,6 +297,7 @@ class VideoDataset(UnpairedDataset):
                 raise
             self.problems[video.name] = str(exc)
             return
+        self._lengths[video] = info.frames
         if info.frames > 0:
             indices = list(range(0, info.frames, self.stride))
             if self.max_frames is not None:
@@ -287,6 +319,7 @@ class VideoDataset(UnpairedDataset):
                 digest.update(f"\0{video.name}\0".encode())
                 _hash_file(digest, video)
             self._hash_split_file(digest)
+            self._hash_reference(digest)
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
@@ -354,7 +387,29 @@ class VideoDataset(UnpairedDataset):
             "left_out": {"images": self.left_out, "why": LEFT_OUT_WHY} if self.left_out else {},
             "split_source": self.split_source,
             "notes": list(self._notes),
+            **(
+                {"reference_frame": self.reference_frame}
+                if self.reference_frame is not None
+                else {}
+            ),
         }
+
+
+def parse_reference(text: object, video: bool) -> str | int | None:
+    """REF as the data set takes it: an int index for video, an image id otherwise."""
+    if text is None or str(text).strip() == "":
+        return None
+    if not video:
+        return str(text).strip()
+    try:
+        index = int(str(text).strip())
+    except ValueError:
+        index = -1
+    if index < 0:
+        raise DatasetError(
+            f"--reference-frame {text}: on video it is a frame index into each video (0, 1, ...)"
+        )
+    return index
 
 
 def _one(by_name: dict[str, str], entry: str) -> list[str] | None:

@@ -1,8 +1,10 @@
 """Image-quality metrics: batched torch functions and the registry that describes them."""
 
 from ..errors import MetricError
+from .aligned import aligned_psnr, aligned_ssim, aligned_valid
 from .cpbd import cpbd
 from .fade import fade
+from .frame_structure import PairStat
 from .full_reference import ciede2000, psnr, ssim
 from .niqe import LIVE_LABEL, bind_niqe, niqe
 from .no_reference import colorfulness, dark_channel, entropy
@@ -138,6 +140,38 @@ ENTROPY = register_metric(
         "entropy", "Entropy (bits)", entropy, True, digits=3, kind="no-reference", min_effect=0.01
     )
 )
+
+# aligned: against --reference-frame after optical-flow alignment (aligned.py), on request
+ALIGNED = [
+    register_metric(
+        Metric(name, label, fn, True, digits=digits, unit=unit, kind="aligned", **extra)
+    )
+    for name, label, fn, digits, unit, extra in (
+        ("aligned_psnr", "Aligned PSNR", aligned_psnr, 2, "dB", {"min_effect": 0.05}),
+        ("aligned_ssim", "Aligned SSIM", aligned_ssim, 4, "", {"min_effect": 0.002}),
+        ("aligned_valid", "Aligned pixels", aligned_valid, 3, "", {"min_effect": 0.01}),
+    )
+    for extra in [{**extra, "default": False, "headline": name != "aligned_valid"}]
+]
+
+# frame-pair: consecutive frames of a video registered by ORB / SIFT (frame_structure.py)
+STRUCTURE = [
+    register_metric(
+        Metric(
+            f"{detector}_{stat}",
+            f"{label} {'matches' if stat == 'matches' else 'inlier ratio'}",
+            PairStat(detector, stat),
+            True,
+            digits=1 if stat == "matches" else 3,
+            kind="frame-pair",
+            min_effect=5.0 if stat == "matches" else 0.01,
+            default=False,
+            headline=True,
+        )
+    )
+    for detector, label in (("orb", "ORB"), ("sift", "SIFT"))
+    for stat in ("matches", "inlier_ratio")
+]
 
 __all__ = [
     "CIEDE2000",

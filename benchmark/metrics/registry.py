@@ -16,7 +16,10 @@ from torch import Tensor
 
 from ..errors import MetricError
 
-Kind = Literal["full-reference", "no-reference"]
+#: full-reference: against ground truth; no-reference: the output (and its input) alone;
+#: frame-pair: consecutive output frames of one video; aligned: against a reference frame
+#: (--reference-frame) after optical-flow alignment
+Kind = Literal["full-reference", "no-reference", "frame-pair", "aligned"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,9 @@ class Metric:
 
     name: str  # column name in per_image.csv
     label: str  # table heading
-    fn: Callable[[Tensor, Tensor], Tensor]  # (output, reference or input) -> float64 (N,)
+    #: (output, ground truth / input / reference frame) -> float64 (N,); frame-pair: (previous
+    #: output frames, output frames)
+    fn: Callable[[Tensor, Tensor], Tensor]
     higher_is_better: bool
     digits: int
     unit: str = ""

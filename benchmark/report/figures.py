@@ -203,7 +203,7 @@ def make_figures(store: RunStore, summary: pd.DataFrame, folder: Path) -> dict[s
         key = f"{primary.name}_vs_{cost}"
         out[key] = quality_vs_cost(summary, primary, cost, folder / f"{key}.png")
     # paired runs: the primary metric's distribution; no-reference runs: every metric's
-    no_reference = primary.kind == "no-reference"
+    no_reference = primary.kind != "full-reference"
     shown = [m for m in table_metrics(summary) if no_reference or m == primary]
     for metric in shown:
         key = f"{metric.name}_distribution"

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from ..metrics import Metric
+from ..stats import paired_bootstrap_ci
 
 REFERENCE_KIND = "reference"
 
@@ -65,3 +66,21 @@ def improvement_columns(
         f"{name}_ci_low": share["ci_low"],
         f"{name}_ci_high": share["ci_high"],
     }
+
+
+def change_columns(
+    rows: pd.DataFrame, spec: str, metric: Metric, reference: str | None
+) -> dict[str, Any]:
+    """summary.csv columns `<metric>_change[_ci_low|_ci_high]`: the mean change against the
+    input per image (frame pair), paired with the reference row, with a bootstrap 95% CI."""
+    name = f"{metric.name}_change"
+    if reference is None:
+        return {name: np.nan, f"{name}_ci_low": np.nan, f"{name}_ci_high": np.nan}
+    ok = rows[rows["status"] == "ok"]
+    mine = ok[ok["spec"] == spec].set_index("image_id")[metric.name].astype(float)
+    base = ok[ok["spec"] == reference].set_index("image_id")[metric.name].astype(float)
+    both = mine.index.intersection(base.index)
+    if spec == reference or both.empty:
+        return {name: np.nan, f"{name}_ci_low": np.nan, f"{name}_ci_high": np.nan}
+    mean, low, high = paired_bootstrap_ci(mine.loc[both].to_numpy(), base.loc[both].to_numpy())
+    return {name: mean, f"{name}_ci_low": low, f"{name}_ci_high": high}

@@ -66,6 +66,8 @@ def weights_label(choice: WeightsChoice) -> str:
         return _official(choice.spec, source.partition(":")[2])
     if source == "trained":
         return f"trained in weights/ (sha256 {sha[:12]})" if sha else "trained in weights/"
+    if source == "outputs":  # published outputs: the folder's fingerprint stands for weights
+        return f"published outputs (folder sha256 {sha[:12]})"
     return f"user file (sha256 {sha[:12]})" if sha else "user file"
 
 

@@ -16,7 +16,7 @@ from ..metrics import all_metrics
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS, flicker
 from ..run.store import METHOD_FIELDS, TEXT_FIELDS, RunStore
 from ..stats import bootstrap_mean_ci
-from .improvement import improvement_columns, reference_spec
+from .improvement import change_columns, improvement_columns, reference_spec
 
 
 def summarize(store: RunStore) -> pd.DataFrame:
@@ -44,8 +44,14 @@ def summarize(store: RunStore) -> pd.DataFrame:
                 **{f"{metric.name}_ci_high": high},
             )
         for metric in scored:
-            if metric.kind == "no-reference" and metric.headline and not metric.relative:
+            if (
+                metric.kind in ("no-reference", "aligned")
+                and metric.headline
+                and not metric.relative
+            ):
                 row.update(improvement_columns(rows_frame, spec, metric, reference))
+            if metric.kind == "frame-pair":  # structure across frames: change against the input
+                row.update(change_columns(rows_frame, spec, metric, reference))
         if set(FRAME_CHANGE_COLUMNS) <= set(ok.columns):
             changes = [ok[c].astype(float).to_numpy() for c in FRAME_CHANGE_COLUMNS]
             row["flicker"] = flicker(*changes)

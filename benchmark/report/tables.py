@@ -13,13 +13,16 @@ from ..metrics import Metric, all_metrics
 from .provenance import provenance_cell
 
 PAPER_NOTE = f"† {PAPER_SOURCE}: not the images scored here."
+#: the kind of a method not run here (published outputs): its cost is not measured
+NOT_RUN_KIND = "outputs"
+NOT_MEASURED = "not measured here"
 
 
 def method_label(row: pd.Series, sep: str = " ") -> str:
     """Display name, with a variant's options in brackets (or on a new line with sep='\\n')."""
     name = str(row.get("display_name") or row["spec"])
     options = spec_options(str(row["spec"]))
-    if not options:
+    if not options or row.get("kind") == NOT_RUN_KIND:  # published outputs: its label says it
         return name
     return f"{name}\n{options}" if sep == "\n" else f"{name} ({options})"
 
@@ -43,7 +46,7 @@ def table_metrics(summary: pd.DataFrame) -> list[Metric]:
 def is_no_reference(summary: pd.DataFrame) -> bool:
     """True when the summary holds only no-reference metrics (a run on unpaired data)."""
     metrics = table_metrics(summary)
-    return bool(metrics) and all(m.kind == "no-reference" for m in metrics)
+    return bool(metrics) and all(m.kind != "full-reference" for m in metrics)
 
 
 def improved_cell(row: pd.Series, metric: Metric) -> str:
@@ -53,6 +56,19 @@ def improved_cell(row: pd.Series, metric: Metric) -> str:
         return "–"
     low, high = row[f"{metric.name}_improved_ci_low"], row[f"{metric.name}_improved_ci_high"]
     return f"{share:.0f} [{low:.0f}, {high:.0f}]"
+
+
+def change_cell(row: pd.Series, metric: Metric) -> str:
+    """'-12.3 [-20.1, -4.0]': mean change against the input per frame pair, bootstrap 95% CI."""
+    mean = row.get(f"{metric.name}_change")
+    if mean is None or pd.isna(mean):
+        return "–"
+    low, high, d = (
+        row[f"{metric.name}_change_ci_low"],
+        row[f"{metric.name}_change_ci_high"],
+        metric.digits,
+    )
+    return f"{mean:+.{d}f} [{low:+.{d}f}, {high:+.{d}f}]"
 
 
 def table1(summary: pd.DataFrame) -> pd.DataFrame:
@@ -106,6 +122,7 @@ def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
     """Table 1 without ground truth: metrics with direction and CI, % of frames improved."""
     metrics = table_metrics(summary)
     shares = [m for m in metrics if f"{m.name}_improved" in summary.columns]
+    changes = [m for m in metrics if f"{m.name}_change" in summary.columns]
     has_flicker = "flicker" in summary.columns
     rows = []
     for _, row in summary.iterrows():
@@ -121,6 +138,7 @@ def table1_no_reference(summary: pd.DataFrame) -> pd.DataFrame:
                     f"Improves {m.label} (% of frames) [95% CI]": improved_cell(row, m)
                     for m in shares
                 },
+                **{f"Δ {m.label} vs input [95% CI]": change_cell(row, m) for m in changes},
                 **({FLICKER_HEADING: _fmt(row.get("flicker"), 3)} if has_flicker else {}),
                 "n": int(row["n_images"]),
                 "Note": note,
@@ -152,6 +170,8 @@ def table2(summary: pd.DataFrame) -> pd.DataFrame:
             "Paper params†": _int(row.get("paper_params")),
             "Paper memory (KB)†": _int(row.get("paper_memory_kb")),
         }
+        if row.get("kind") == NOT_RUN_KIND:  # produced elsewhere: nothing here to measure
+            cells.update({k: NOT_MEASURED for k in list(cells)[2:8]})
         if len(devices) > 1:
             cells["Device"] = str(row.get("device_name", ""))
         rows.append(cells)
@@ -201,6 +221,25 @@ def table1_notes(summary: pd.DataFrame) -> list[str]:
         "input on that metric (paired per frame), with a Wilson 95% CI.",
         "contrast_e, contrast_r, saturated compare each output with its own input (Hautiere et "
         "al. 2008); the input row is their neutral point (e = 0, r = 1, 0% saturated).",
+        *(
+            [
+                "ORB/SIFT matches and inlier ratio (video): per consecutive frame pair, keypoints "
+                "matched with Lowe's ratio test (0.75) and a RANSAC homography (3 px); Δ vs "
+                "input: the mean change against the unprocessed input's value on the same frame "
+                "pair (paired bootstrap 95% CI); positive = tracking is easier on the output."
+            ]
+            if any(m.kind == "frame-pair" for m in table_metrics(summary))
+            else []
+        ),
+        *(
+            [
+                "Aligned PSNR/SSIM: against the smoke-free --reference-frame after DIS optical "
+                "flow alignment, on the pixels the forward-backward check keeps (Aligned pixels: "
+                "their share); the reference frame itself is not scored."
+            ]
+            if any(m.kind == "aligned" for m in table_metrics(summary))
+            else []
+        ),
         *(
             [
                 "Flicker (video): mean absolute change between consecutive output frames over "

@@ -22,8 +22,14 @@ from .manifest import RunManifest
 from .runner import Runner
 from .store import RunStore
 
-#: the synthetic/video data set's options (the CLI's --size, --data-seed, --stride, --max-frames)
-DATA_OPTIONS = {"size": "size", "data_seed": "seed", "stride": "stride", "max_frames": "max_frames"}
+#: the data set's options (the CLI's --size, --data-seed, --stride, --max-frames, --reference-frame)
+DATA_OPTIONS = {
+    "size": "size",
+    "data_seed": "seed",
+    "stride": "stride",
+    "max_frames": "max_frames",
+    "reference_frame": "reference_frame",
+}
 #: CLI spellings that differ from RunConfig's field names
 ALIASES = {"latency_budget": "latency_budget_s", "profile_size": "profile_sizes"}
 
@@ -89,7 +95,9 @@ def run_config(
         if value is None:
             continue
         if key in DATA_OPTIONS:
-            check = {"data_seed": int, "size": common.frame_size}.get(key, common.positive_int)
+            check = {"data_seed": int, "size": common.frame_size, "reference_frame": str}.get(
+                key, common.positive_int
+            )
             values["data_options"][DATA_OPTIONS[key]] = _checked(key, value, check)
         elif key in names and key not in ("methods", "data", "data_options", "command"):
             values[key] = value

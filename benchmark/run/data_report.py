@@ -7,8 +7,11 @@ instead of becoming a failure of each method; files without a partner and the da
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from methods import Method
 
 from ..data import PairedDataset, Split
 
@@ -26,6 +29,19 @@ class DataReport:
     unpaired: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # files of the folder not scored at all
+    #: per method spec, what it already sees it cannot score (e.g. published outputs missing)
+    methods: dict[str, list[str]] = field(default_factory=dict)
+
+    def audit(self, planned: Iterable[Method], split: Split) -> None:
+        """Ask each method what it cannot score among the split's valid inputs (Method.audit)."""
+        valid = [i for i in range(len(split.ids)) if i not in split.errors]
+        ids = [split.ids[i] for i in valid]
+        sizes = [split_size(split, i) for i in valid]
+        for method in planned:
+            if method.is_ready:
+                found = method.audit(ids, sizes)
+                if found:
+                    self.methods[str(method.spec)] = found
 
     @property
     def n_valid(self) -> int:
@@ -41,6 +57,10 @@ class DataReport:
             out.append(f"data: {len(self.unpaired)} file(s) have no partner and were left out")
         if self.left_out:
             out.append(f"data: {len(self.left_out)} image file(s) beside the videos were left out")
+        out += [
+            f"data: {spec}: {len(found)} problem(s) with its outputs (see the data report)"
+            for spec, found in self.methods.items()
+        ]
         return out
 
     def lines(self) -> list[str]:
@@ -55,6 +75,7 @@ class DataReport:
         if len(self.unpaired) > SHOWN:
             out.append(f"data: ... and {len(self.unpaired) - SHOWN} more without a partner")
         out += [f"data note: {note}" for note in self.notes]
+        out += [f"data: {spec}: {line}" for spec, found in self.methods.items() for line in found]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,7 +87,17 @@ class DataReport:
             "unpaired": self.unpaired,
             "notes": self.notes,
             "left_out": self.left_out,
+            "methods": self.methods,
         }
+
+
+def split_size(split: Split, index: int) -> tuple[int, int] | None:
+    """(H, W) of one input of a loaded or streamed split (None where it did not load)."""
+    sizes = getattr(split, "sizes", None)
+    if sizes is not None:
+        return sizes[index]
+    image = split.hazy[index]
+    return None if image is None else (int(image.shape[0]), int(image.shape[1]))
 
 
 def build_data_report(dataset: PairedDataset, split: Split) -> DataReport:

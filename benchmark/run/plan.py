@@ -34,7 +34,8 @@ def requested_specs(method_list: Sequence[str]) -> tuple[list[Spec], bool]:
     for spec in split_method_list(method_list):
         if spec == "all":
             explicit = False
-            requested.extend(methods.available_methods())
+            names = methods.available_methods()  # less those that need a spec to mean anything
+            requested.extend(n for n in names if methods.method_class(n).in_all)
         else:
             requested.extend(methods.expand_spec(spec))
     if not requested:

@@ -145,7 +145,11 @@ def measure_latency(
 def profile_method(
     method: Method, height: int, width: int, budget_s: float = 2.0, warmup: int = 2
 ) -> Profile:
-    """Full cost profile on a fixed-seed random image of the evaluated size."""
+    """Full cost profile on a fixed-seed random image of the evaluated size (all NaN for a
+    method not run here, such as published outputs: Table 2 says 'not measured here')."""
+    if not method.measured:
+        nan = float("nan")
+        return Profile(0, 0, nan, nan, nan, 0, nan, height, width, str(method.device))
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(1, 3, height, width, generator=gen).to(method.device)
     times = measure_latency(method, x, warmup=warmup, budget_s=budget_s)

@@ -24,7 +24,7 @@ from ..data import Split, StreamedSplit, VideoDataset, is_paired, open_dataset, 
 from ..environment import device_name
 from ..images import save_png, to_uint8
 from ..metrics.flicker import FRAME_CHANGE_COLUMNS
-from ..metrics.scoring import choose_metrics, metric_params_record
+from ..metrics.scoring import metric_params_record, metrics_for_dataset
 from ..weights.resolver import WeightsChoice
 from .config import RunConfig
 from .data_report import DataReport, build_data_report
@@ -78,9 +78,8 @@ class Runner:
         if not ids:
             raise methods.SpecError(f"the {config.split} split of {self.dataset.name} is empty")
         self.ids = ids
-        self.metrics = choose_metrics(
-            config.metrics, is_paired(self.dataset), self.dataset.name, config.metric_params
-        )
+        # paired, video (frame-pair metrics), a --reference-frame (aligned ones): as the data is
+        self.metrics = metrics_for_dataset(config.metrics, self.dataset, config.metric_params)
         self.metric_params = metric_params_record(config.metric_params)  # path and sha256
         self.planned = plan_methods(config, self.device)
         self.added_reference = self._add_reference()
@@ -155,6 +154,7 @@ class Runner:
             f"{how} in {time.perf_counter() - started:.1f} s); device: {device_name(self.device)}"
         )
         self.data_report = build_data_report(self.dataset, split)
+        self.data_report.audit([p.method for p in self.planned], split)  # e.g. missing outputs
         for line in self.data_report.lines():
             self._log(line)
         haze = haze_level(split, self.device, self.config.batch_size)

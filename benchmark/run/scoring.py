@@ -16,12 +16,13 @@ import torch
 
 from methods import Method
 
-from ..data import Split
+from ..data import Split, reference_tensors
 from ..environment import device_name
 from ..errors import failure_text
 from ..images import quantize_8bit, to_uint8
 from ..metrics import Metric, default_metrics
 from ..metrics.flicker import FrameChanges
+from ..metrics.frame_structure import FramePairs
 from ..metrics.scoring import score_batch
 
 
@@ -58,10 +59,14 @@ class ImageScorer:
         self.errors = 0
         self.metrics: list[Metric] = default_metrics()
         self.frames: FrameChanges | None = None
+        self.pairs: FramePairs | None = None
 
     def use(self, metric_set: Sequence[Metric], frames: FrameChanges | None = None) -> None:
-        """Score these metrics; on video, also track frame-to-frame changes (flicker)."""
+        """Score these metrics; on video, also track frame-to-frame changes (flicker) and the
+        frame-pair metrics (structure across frames), each against the previous frame."""
         self.metrics, self.frames = list(metric_set), frames
+        paired_frames = [m for m in self.metrics if m.kind == "frame-pair"]
+        self.pairs = FramePairs(paired_frames) if frames is not None and paired_frames else None
 
     def batches(self) -> Iterator[ScoredBatch]:
         """Load errors first, then every batch; stops early once the failure limit is hit."""
@@ -114,15 +119,27 @@ class ImageScorer:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         start = time.perf_counter()
-        out = self.method.enhance(hazy)
+        if self.method.needs_ids:  # e.g. published outputs, looked up by image id
+            out = self.method.enhance(hazy, ids=[self.split.ids[i] for i in batch])
+        else:
+            out = self.method.enhance(hazy)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = (time.perf_counter() - start) / len(batch)
         out = quantize_8bit(out)  # what is saved and seen: 8-bit
-        scores = score_batch(self.metrics, out, hazy, clear)
+        reference, own = None, None
+        if any(m.kind == "aligned" for m in self.metrics):  # the --reference-frame of each image
+            size = (int(hazy.shape[2]), int(hazy.shape[3]))
+            reference, own = reference_tensors(self.split, batch, self.device, size)
+        scores = score_batch(self.metrics, out, hazy, clear, reference)
+        for metric in self.metrics:
+            if own is not None and metric.kind == "aligned":
+                scores[metric.name][own] = np.nan  # the reference frame is not its own score
         if self.frames is not None:
             groups = [self.split.groups[i] for i in batch]
             scores.update(self.frames.update(batch, groups, out, hazy))
+            if self.pairs is not None:
+                scores.update(self.pairs.update(batch, groups, out))
         result = ScoredBatch([])
         for k, index in enumerate(batch):
             image_id = self.split.ids[index]

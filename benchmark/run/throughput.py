@@ -99,6 +99,9 @@ def profile_at_size(
     label = size_label(*size)
     row: dict[str, Any] = {f"{col}_{label}": float("nan") for col in SIZED_COLUMNS}
     row[f"profile_note_{label}"] = ""
+    if not method.measured:
+        row[f"profile_note_{label}"] = "not measured here: the method is not run here"
+        return row
     estimate = estimated_forward_s(eval_latency_ms, eval_size or size, size)
     if method.device.type == "cpu" and estimate is not None and estimate > budget_s:
         row[f"profile_note_{label}"] = (

@@ -8,7 +8,7 @@ A method class declares its spec parameters (`params`) and implements `_enhance`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import torch
@@ -27,11 +27,19 @@ class Method:
 
     name: ClassVar[str] = ""
     display_name: ClassVar[str] = ""
-    kind: ClassVar[Literal["neural", "classical", "reference"]] = "classical"
+    kind: ClassVar[Literal["neural", "classical", "reference", "outputs"]] = "classical"
     citation: ClassVar[str] = ""
     #: the LNet-GIE paper's Tables 1-2 row for this method (None: not in the paper)
     paper: ClassVar[PaperValues | None] = None
     params: ClassVar[Mapping[str, Param]] = {}
+    #: True: `enhance(x, ids=...)` must name each image of the batch (its id in the data set),
+    #: which `_enhance(x, ids)` then receives; the harness passes the ids to every method that
+    #: asks (e.g. published outputs, looked up by name)
+    needs_ids: ClassVar[bool] = False
+    #: False: the method is not run here, so its cost (params, latency, memory) is not measured
+    measured: ClassVar[bool] = True
+    #: False: left out of `--methods all` (the method means nothing without its spec parameters)
+    in_all: ClassVar[bool] = True
 
     def __init__(self, device: str | torch.device = "cpu", **values: Any) -> None:
         self.device = torch.device(device)
@@ -90,14 +98,23 @@ class Method:
         """Why the method cannot be scored, with what to do about it ('' when it can)."""
         return ""
 
-    def enhance(self, x: torch.Tensor) -> torch.Tensor:
-        """Enhance float32 (N,3,H,W) images in [0,1] on `self.device`; same shape, in [0,1]."""
+    def enhance(self, x: torch.Tensor, ids: Sequence[str] | None = None) -> torch.Tensor:
+        """Enhance float32 (N,3,H,W) images in [0,1] on `self.device`; same shape, in [0,1].
+
+        `ids` names the N images (data-set ids); only a method with `needs_ids` uses them.
+        """
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ValueError(f"{self.name}: expected a (N,3,H,W) tensor, got {shape}")
+        if self.needs_ids and (ids is None or len(ids) != x.shape[0]):
+            got = "none" if ids is None else str(len(ids))
+            raise ValueError(
+                f"{self.name}: needs the id of each of the {x.shape[0]} image(s) (got {got}): "
+                "call enhance(x, ids=[...])"
+            )
         with torch.inference_mode():
             xin = x.to(self.device, torch.float32)
-            y = self._enhance(xin)
+            y = self._enhance_ids(xin, list(ids or ())) if self.needs_ids else self._enhance(xin)
             if y.shape != x.shape:
                 raise RuntimeError(
                     f"{self.name}: output shape {tuple(y.shape)} differs from input "
@@ -117,7 +134,16 @@ class Method:
                 return y
             return y.clamp_(0.0, 1.0)  # a fresh output: clamp in place, no 1080p allocation
 
+    def audit(self, ids: Sequence[str], sizes: Sequence[tuple[int, int] | None]) -> list[str]:
+        """Problems this method sees before scoring these inputs (ids, (H, W) sizes): one line
+        each, for the run's data report (none for a method that computes its outputs)."""
+        return []
+
     def _enhance(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _enhance_ids(self, x: torch.Tensor, ids: list[str]) -> torch.Tensor:
+        """`_enhance` of a method with `needs_ids`: the batch and the id of each image."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

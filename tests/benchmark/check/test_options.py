@@ -45,7 +45,10 @@ def test_defaults_come_from_the_registry() -> None:
     no_reference = ["dark_channel", "piqe", "niqe", "fade", "cpbd", "contrast_e", "contrast_r"]
     no_reference += ["contrast_sigma", "saturated"]
     no_reference += ["colorfulness", "entropy"]
-    assert checkable_names() == ["psnr", "ssim", "ciede2000", *no_reference, "latency"]
+    real_video = ["aligned_psnr", "aligned_ssim", "aligned_valid"]
+    real_video += ["orb_matches", "orb_inlier_ratio", "sift_matches", "sift_inlier_ratio"]
+    expected = ["psnr", "ssim", "ciede2000", *no_reference, *real_video, "latency"]
+    assert checkable_names() == expected
     effects = default_min_effects()
     assert {k: effects[k] for k in ("psnr", "ssim", "ciede2000", "latency")} == {
         "psnr": 0.05,
