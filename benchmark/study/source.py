@@ -14,10 +14,10 @@ from pathlib import Path
 from ..check.runs import load_run
 from ..errors import CheckError, UsageError
 from ..metrics import get_metric
+from ..report.improvement import reference_spec
 from ..run.store import RunStore
 
 INPUT = "_hazy"  # the unprocessed input's sample folder (the hidden reference of a rating study)
-SKIPPED_SPECS = ("hazy-input",)  # the input scored as a method: already the hidden reference
 
 
 class StudyError(UsageError):
@@ -48,7 +48,9 @@ def read_run(path: str | Path, methods: list[str] | None = None) -> RunSource:
     except CheckError as exc:
         raise StudyError(str(exc)) from None
     store = RunStore(run.root)
-    specs = [s for s in run.specs() if s not in SKIPPED_SPECS]
+    # the input scored as a method (kind "reference") is already the hidden reference
+    reference = reference_spec(store.methods())
+    specs = [s for s in run.specs() if s != reference]
     if methods:
         unknown = [m for m in methods if m not in specs]
         if unknown:
