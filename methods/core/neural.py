@@ -237,7 +237,7 @@ class NeuralMethod(Method):
         return (
             f"no weights: pass --weights {quote}{self.spec}=PATH{quote}{official}, or train it "
             f"(python -m benchmark train {quote}{self.spec}{quote}, or train all; run then finds "
-            "what train wrote to weights/ or the cache)"
+            "what train wrote to weights/ in the current folder, or to the cache)"
         )
 
     # --- weights ------------------------------------------------------------------------
