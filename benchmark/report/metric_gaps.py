@@ -7,6 +7,7 @@ scored with is a problem of the run (its exit status says so), not a blank colum
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,9 +63,25 @@ def metric_gaps(store: RunStore) -> list[MetricGap]:
     return gaps
 
 
-def gap_problems(gaps: list[MetricGap]) -> list[str]:
-    """The run's problems: metrics that no image could be scored with."""
-    return [f"{gap.text()} (not computed for any image)" for gap in gaps if gap.none]
+def gap_problems(gaps: list[MetricGap], asked: Collection[str] | None = None) -> list[str]:
+    """The run's problems: metrics asked for (`asked`; None: every one) that no image could be
+    scored with. A metric only in the data's default set is a note instead (`default_gap_notes`):
+    NIQE, on by default, cannot score frames under 96x96, which the user did not ask it to."""
+    return [
+        f"{gap.text()} (not computed for any image)"
+        for gap in gaps
+        if gap.none and (asked is None or gap.metric in asked)
+    ]
+
+
+def default_gap_notes(gaps: list[MetricGap], asked: Collection[str]) -> list[str]:
+    """Console notes for default metrics that no image could be scored with (not problems)."""
+    return [
+        f"{gap.text()} (not computed for any image; a default metric, so not a problem: "
+        f"--metrics chooses the set)"
+        for gap in gaps
+        if gap.none and gap.metric not in asked
+    ]
 
 
 def gap_notes(gaps: list[MetricGap]) -> list[str]:

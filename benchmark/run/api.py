@@ -64,7 +64,7 @@ def plan_run(
 
 def execute(runner: Runner, report: bool = True) -> Run:
     """Run what `plan_run` planned, then (by default) write its report; the finished `Run`."""
-    from ..report.metric_gaps import gap_problems, metric_gaps
+    from ..report.metric_gaps import default_gap_notes, gap_problems, metric_gaps
 
     outcome = runner.run()
     if report:
@@ -72,9 +72,12 @@ def execute(runner: Runner, report: bool = True) -> Run:
 
         build_report(outcome.run_dir)
     gaps = metric_gaps(RunStore(outcome.run_dir))
-    # a metric asked for and computed for no image: the run is incomplete (its status says so)
-    problems = [*outcome.problems, *gap_problems(gaps)]
-    notes = [gap.text() for gap in gaps if not gap.none]
+    # a metric asked for (--metrics, or a model bound with --metric-params) and computed for no
+    # image: the run is incomplete (its status says so); a default one is a note
+    config = runner.config
+    asked = {*(config.metrics or ()), *config.metric_params}
+    problems = [*outcome.problems, *gap_problems(gaps, asked)]
+    notes = [gap.text() for gap in gaps if not gap.none] + default_gap_notes(gaps, asked)
     return Run(outcome.run_dir, list(outcome.data_problems), problems, notes)
 
 

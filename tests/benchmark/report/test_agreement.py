@@ -87,7 +87,7 @@ def test_sentence_names_the_disagreeing_metrics(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_new_metrics_run_check_compare_and_on_dask(tmp_path: Path) -> None:
-    data = _smoky_folder(tmp_path / "smoky", 4)
+    data = _smoky_folder(tmp_path / "smoky", 4, (192, 200))  # NIQE needs two 96x96 patches
     chosen = "fade,cpbd,contrast_e,contrast_r,contrast_sigma,niqe,dark_channel"
     args = ["run", "--out", str(tmp_path), *FAST, "--data", str(data), "--methods", "dcp,cap"]
     assert main([*args, "--metrics", chosen, "--run-id", "serial"]) == 0

@@ -20,10 +20,10 @@ FAST = ["--no-progress", "--latency-budget", "0.02", "--batch-size", "4"]
 NO_REFERENCE = [m.name for m in default_metrics("no-reference")]
 
 
-def _smoky_folder(root: Path, n: int = 6) -> Path:
+def _smoky_folder(root: Path, n: int = 6, size: tuple[int, int] = (40, 48)) -> Path:
     """n synthetic 'smoky' frames: a textured scene under a veil of growing density."""
     rng = np.random.default_rng(0)
-    scene = rng.integers(0, 256, (40, 48, 3)).astype(float)
+    scene = rng.integers(0, 256, (*size, 3)).astype(float)
     for k in range(n):
         veil = 0.1 + 0.12 * k
         save(root / f"frame{k}.png", np.round(scene * (1 - veil) + 230 * veil).astype(np.uint8))
