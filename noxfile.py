@@ -46,6 +46,7 @@ ABLATION_WMS = ("0.5", "1.0")
 ABLATION_TRAIN = ("--epochs", "4", "--limit", "1000", "--seed", "1")
 ABLATION_WEIGHTS = Path("weights/ablation")
 STUDY_EXAMPLE = Path("reports/study-example")
+README = Path("README.md")
 
 
 @nox.session(venv_backend="none")
@@ -108,7 +109,7 @@ def readme(session: nox.Session) -> None:
     """Refresh the README's tables from reports/baseline and reports/real-smoke (after their runs)."""
     from benchmark.report.readme_tables import refresh
 
-    done = refresh(Path("README.md"), BASELINE) + refresh(Path("README.md"), REAL_SMOKE)
+    done = [t for run in (BASELINE, REAL_SMOKE, REAL_SMOKE_CLIPS) for t in refresh(README, run)]
     session.log(f"README.md: refreshed {', '.join(done) or 'nothing (no markers)'}")
 
 

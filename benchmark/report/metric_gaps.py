@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import MetricError
+from ..metrics import get_metric
 from ..run.store import RunStore
 
 #: why a metric is undefined for an image (the generic reason covers the others)
@@ -22,6 +24,20 @@ WHY = {
     "contrast_r": "a mean over the output's visible edges: an output without any has none",
 }
 GENERIC = "undefined for these images"
+#: why, by the metric's kind, when the metric itself has no reason of its own
+KIND_WHY = {
+    "frame-pair": "the first frame of each video (or one whose previous frame was not scored) "
+    "has no frame pair",
+    "aligned": "the reference frame itself is not scored against itself",
+}
+
+
+def _kind(name: str) -> str:
+    """The registered kind of metric `name` ('' for one this version does not know)."""
+    try:
+        return get_metric(name).kind
+    except MetricError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,7 @@ class MetricGap:
 
     def text(self) -> str:
         """'niqe: no score for 3 of 4 image(s) (e.g. x): why'."""
-        why = WHY.get(self.metric, GENERIC)
+        why = WHY.get(self.metric) or KIND_WHY.get(_kind(self.metric), GENERIC)
         return (
             f"{self.metric}: no score for {self.missing} of {self.scored} image row(s) "
             f"(e.g. {self.example}): {why}"
