@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import pytest
 import torch
 
@@ -13,6 +15,16 @@ SHARED_DATA = SHARED / "data"
 
 # one thread: 2-thread pools slow down ~10x on a shared, loaded 2-core machine (measured)
 torch.set_num_threads(1)
+CV2_THREADS = cv2.getNumThreads()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_again() -> Iterator[None]:
+    """Undo a test's thread settings (`enhance --threads 2` runs in-process): later tests
+    compare in-process scores with Dask workers, which run one thread each."""
+    yield
+    torch.set_num_threads(1)
+    cv2.setNumThreads(CV2_THREADS)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ half-way: every acknowledged vote is in the store, and no item is answered twice
 from __future__ import annotations
 
 import csv
+import http.client
 import json
 import signal
 import threading
@@ -19,6 +20,8 @@ from benchmark.study.store import StudyStore
 from .conftest import free_port, make_study, start_server
 
 RATERS, VOTES = 20, 50
+#: what a client sees of a server killed mid-request: no connection, a reset, a cut-off reply
+TRANSIENT = (OSError, http.client.HTTPException, json.JSONDecodeError)
 
 
 def call(url: str, body: dict | None = None) -> tuple[int, dict]:
@@ -53,13 +56,13 @@ class Rater(threading.Thread):
                     try:
                         status, reply = call(f"{self.base}/api/vote", body)
                         break
-                    except OSError:
+                    except TRANSIENT:
                         time.sleep(0.05)
                 if status == 200 and reply.get("ok"):
                     self.acked[item["item"]] = choice
                 else:
                     self.errors.append(f"{status} {reply}")
-            except OSError:  # the server is down: try again shortly
+            except TRANSIENT:  # the server is down (or died mid-reply): try again shortly
                 time.sleep(0.05)
 
 
